@@ -1,0 +1,16 @@
+# The two commands of the README.
+.PHONY: demo test build bench
+
+build:
+	scripts/setup.sh
+	swift build -c release --product runner
+
+demo: build
+	.build/release/runner chunk fixtures/audio --out out/chunks --max-seconds 20 --min-seconds 5
+	@echo "chunks and manifests written under out/chunks"
+
+test:
+	scripts/test.sh
+
+bench: build
+	benchmarks/chunking.sh

@@ -1,0 +1,18 @@
+#ifndef CFFMPEG_SUPPORT_H
+#define CFFMPEG_SUPPORT_H
+
+#include <stddef.h>
+
+/// Installs an av_log callback that keeps the last error-level line logged on the calling
+/// thread (thread-local), so a failing call can report FFmpeg's own reason, and silences the
+/// default stderr printing. Idempotent.
+void cffmpeg_install_log_capture(void);
+
+/// Copies the last captured FFmpeg error line of this thread into buf (NUL-terminated) and
+/// clears it. Returns the number of bytes written, 0 if none.
+size_t cffmpeg_take_last_log(char *buf, size_t size);
+
+/// Clears this thread's captured line.
+void cffmpeg_clear_last_log(void);
+
+#endif

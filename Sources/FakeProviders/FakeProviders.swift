@@ -1,0 +1,1 @@
+// FakeProviders: see README and ../shared/DESIGN.md.

@@ -1,0 +1,1 @@
+// Pipeline: see README and ../shared/DESIGN.md.

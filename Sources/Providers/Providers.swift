@@ -1,0 +1,1 @@
+// Providers: see README and ../shared/DESIGN.md.

@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct Runner: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runner", abstract: "Media pipeline runner.")
+}

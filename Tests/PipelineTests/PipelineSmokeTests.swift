@@ -1,0 +1,6 @@
+import Testing
+@testable import Pipeline
+
+struct PipelineSmokeTests {
+    @Test func moduleLoads() { #expect(Bool(true)) }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the build, the demo and the tests need, when it is missing. Idempotent:
+# a second run installs nothing. Debian packages through apt, Python tools through pip.
+set -euo pipefail
+
+APT_PACKAGES=(
+  pkg-config ffmpeg
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libavfilter-dev
+  libcurl4-openssl-dev libpq-dev libsqlite3-dev libespeak-ng-dev espeak-ng
+  postgresql time
+)
+PIP_PACKAGES=("moto[server]" awscli boto3)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}" >&2
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+need_pip=0
+python3 -c "import moto, boto3, flask_cors" 2>/dev/null || need_pip=1
+command -v moto_server >/dev/null || need_pip=1
+command -v aws >/dev/null || need_pip=1
+if ((need_pip)); then
+  echo "setup: installing Python packages: ${PIP_PACKAGES[*]}" >&2
+  python3 -m pip install -q "${PIP_PACKAGES[@]}"
+  hash -r
+fi

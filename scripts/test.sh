@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, starts the real servers the tests use
+# (each scripts/services/NAME.sh defines service_start_NAME and service_stop_NAME and exports
+# what the tests read, e.g. DATABASE_URL), runs every test, and stops the servers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+export CI="${CI:-true}"          # servers missing => tests fail, never skip
+export TEST_STATE_DIR="$(mktemp -d /tmp/media-pipeline-test.XXXXXX)"
+chmod 755 "$TEST_STATE_DIR"
+started=()
+cleanup() {
+  for ((i=${#started[@]}-1; i>=0; i--)); do "service_stop_${started[i]}" || true; done
+  rm -rf "$TEST_STATE_DIR"
+}
+trap cleanup EXIT
+
+for f in scripts/services/*.sh; do
+  [[ -e "$f" ]] || continue
+  name="$(basename "$f" .sh)"
+  # shellcheck source=/dev/null
+  source "$f"
+  "service_start_${name}"
+  started+=("$name")
+done
+
+swift build --build-tests
+swift test --skip-build "$@"
