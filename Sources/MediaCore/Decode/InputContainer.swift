@@ -22,9 +22,11 @@ final class InputContainer {
         guard opened >= 0, let openedContext = optional else {
             // avformat_open_input frees the context on failure.
             if interrupt.didTimeOut { throw MediaError(.timedOut, path: path, reason: "no data for \(ioTimeout) s while opening") }
-            let code: MediaError.Code = opened == -1094995529 /* AVERROR_INVALIDDATA */ ? .notMedia : .openFailed
-            try check(opened, code, path: path, "open")
-            throw MediaError(.openFailed, path: path, reason: "open failed")
+            // The file exists and is readable (checked above): FFmpeg failing to open it
+            // means it does not recognise the contents.
+            var reason = "not a recognised audio or video file (\(ffmpegErrorString(opened))"
+            if let line = takeFFmpegLogLine() { reason += ": \(line)" }
+            throw MediaError(.notMedia, path: path, reason: reason + ")")
         }
         ctx = openedContext
         let found = avformat_find_stream_info(ctx, nil)
