@@ -7,8 +7,9 @@ import Foundation
 public final class AudioEncoder {
     public let path: String
     public let options: EncoderOptions
-    /// Frames written so far.
+    /// Frames handed to `write` so far.
     public private(set) var framesWritten: Int64 = 0
+    private var nextPTS: Int64 = 0
 
     private let output: UnsafeMutablePointer<AVFormatContext>
     private let stream: UnsafeMutablePointer<AVStream>
@@ -64,6 +65,7 @@ public final class AudioEncoder {
         precondition(!finished, "write after finish")
         let channels = options.audio.channels
         let whole = frameSize * channels
+        framesWritten += Int64(samples.count / channels)
         var offset = 0
         // Encode straight from the caller's buffer when nothing is pending.
         if pending.isEmpty {
@@ -113,8 +115,8 @@ public final class AudioEncoder {
             }
         }
         try check(converted, .encodeFailed, path: path, "swr_convert")
-        frame.pointee.pts = framesWritten
-        framesWritten += Int64(count)
+        frame.pointee.pts = nextPTS
+        nextPTS += Int64(count)
         try send(frame)
     }
 
