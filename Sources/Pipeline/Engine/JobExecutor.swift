@@ -60,7 +60,7 @@ struct JobExecutor: Sendable {
 
     private func makeContext(_ job: ClaimedJob, step: String, outputs: [String: JSON], tracker: ProgressTracker) -> StepContext {
         var logger = self.logger
-        logger[metadataKey: "job.id"] = "\(job.lease.jobID)"
+        logger[metadataKey: "job.id"] = "\(job.lease.jobID.uuidString.lowercased())"
         logger[metadataKey: "step"] = "\(step)"
         return StepContext(jobID: job.lease.jobID, workflow: job.workflow, step: step, attempt: job.attempt,
                            input: job.input, logger: logger, outputs: outputs, lease: job.lease, store: store,

@@ -38,7 +38,7 @@ extension SQLJobStore {
     static func status(_ c: any SQLConnection, _ jobID: UUID, _ operation: String) throws -> JobStatus {
         let rows = try c.query("SELECT status FROM jobs WHERE id = $1", .uuid(jobID))
         guard let row = rows.first, let status = JobStatus(rawValue: row.string(0)) else {
-            throw StoreError(.notFound, operation, "no job \(jobID)")
+            throw StoreError(.notFound, operation, "no job \(jobID.uuidString.lowercased())")
         }
         return status
     }

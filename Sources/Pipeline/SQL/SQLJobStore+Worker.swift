@@ -72,7 +72,7 @@ extension SQLJobStore {
             // Idempotent when a first call committed but its answer was lost with the connection.
             let state = try c.query("SELECT status, lock_token FROM jobs WHERE id = $1", .uuid(lease.jobID))
             guard let row = state.first, row.string(0) == JobStatus.succeeded.rawValue, row.int64(1) == lease.token else {
-                throw StoreError(.leaseLost, "complete job", "job \(lease.jobID) is no longer held by \(lease.workerID)")
+                throw StoreError(.leaseLost, "complete job", "job \(lease.jobID.uuidString.lowercased()) is no longer held by \(lease.workerID)")
             }
         }
     }
@@ -92,7 +92,7 @@ extension SQLJobStore {
                 .uuid(lease.jobID), .int(lease.token), .text(error.text), .int(permanent ? 1 : 0),
                 .int(retryDelay.milliseconds))
             guard let row = rows.first, let status = JobStatus(rawValue: row.string(0)) else {
-                throw StoreError(.leaseLost, "fail job", "job \(lease.jobID) is no longer held by \(lease.workerID)")
+                throw StoreError(.leaseLost, "fail job", "job \(lease.jobID.uuidString.lowercased()) is no longer held by \(lease.workerID)")
             }
             let errorValue = (try? JSONSerialization.jsonObject(with: Data(error.text.utf8))) as? [String: Any]
             try Self.event(
@@ -117,7 +117,7 @@ extension SQLJobStore {
                 """,
                 .uuid(lease.jobID), .int(lease.token))
             guard let row = rows.first else {
-                throw StoreError(.leaseLost, "release job", "job \(lease.jobID) is no longer held by \(lease.workerID)")
+                throw StoreError(.leaseLost, "release job", "job \(lease.jobID.uuidString.lowercased()) is no longer held by \(lease.workerID)")
             }
             try Self.event(c, job: lease.jobID, type: "job.released", source: lease.workerID,
                            payload: jsonObject(["reason": reason]))

@@ -56,7 +56,7 @@ final class SQLJobStore: JobStore {
             "UPDATE jobs SET updated_at = {now} WHERE id = $1 AND lock_token = $2 AND status = 'running' RETURNING id",
             .uuid(lease.jobID), .int(lease.token))
         guard !rows.isEmpty else {
-            throw StoreError(.leaseLost, operation, "job \(lease.jobID) is no longer held by \(lease.workerID)")
+            throw StoreError(.leaseLost, operation, "job \(lease.jobID.uuidString.lowercased()) is no longer held by \(lease.workerID)")
         }
     }
 

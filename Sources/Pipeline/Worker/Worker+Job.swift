@@ -8,7 +8,7 @@ extension Worker {
     func runJob(_ job: ClaimedJob) async {
         let lease = job.lease
         var logger = self.logger
-        logger[metadataKey: "job.id"] = "\(lease.jobID)"
+        logger[metadataKey: "job.id"] = "\(lease.jobID.uuidString.lowercased())"
         Gauge(label: "runner_jobs_running").record(running.count)
         do {
             let output = try await executor.execute(job)

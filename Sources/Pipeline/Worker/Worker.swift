@@ -118,7 +118,7 @@ public final class Worker: Service, Sendable {
             guard !leases.isEmpty else { continue }
             do {
                 for lost in try await store.heartbeat(leases) {
-                    logger.warning("lost job", metadata: ["job.id": "\(lost.jobID)"])
+                    logger.warning("lost job", metadata: ["job.id": "\(lost.jobID.uuidString.lowercased())"])
                     running.stop(lost.jobID, reason: .leaseLost)
                 }
             } catch {
