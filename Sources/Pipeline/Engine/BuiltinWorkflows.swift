@@ -40,7 +40,7 @@ struct SleepWorkflow: Workflow {
                 if number == failStep && failAttempts.contains(context.attempt) {
                     throw StepFailure(code: "planned_failure", message: "step\(number) fails on attempt \(context.attempt)")
                 }
-                if let effects { try Self.append("\(context.jobID) step\(number) \(context.attempt)\n", to: effects) }
+                if let effects { try Self.append("\(context.jobID.uuidString.lowercased()) step\(number) \(context.attempt)\n", to: effects) }
                 return try JSON(encoding: ["step": number, "attempt": context.attempt])
             }
         }
@@ -49,7 +49,7 @@ struct SleepWorkflow: Workflow {
                 try (0..<fanOut).map { try JSON(encoding: $0) }
             } each: { context, index, _ in
                 try await Task.sleep(for: sleep)
-                if let effects { try Self.append("\(context.jobID) \(context.step) \(context.attempt)\n", to: effects) }
+                if let effects { try Self.append("\(context.jobID.uuidString.lowercased()) \(context.step) \(context.attempt)\n", to: effects) }
                 return try JSON(encoding: index)
             }
             steps.insert(item, at: steps.count - 1)
