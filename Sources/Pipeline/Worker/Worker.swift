@@ -94,7 +94,7 @@ public final class Worker: Service, Sendable {
     /// After shutdown began: wait up to the grace period, then stop and release what is left.
     private func drain() async {
         let deadline = ContinuousClock.now + configuration.shutdownGrace
-        while running.count > 0, ContinuousClock.now < deadline {
+        while running.count > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             await wake.wait(timeout: .milliseconds(50))
         }
         let left = running.stopAll(reason: .shutdown)
