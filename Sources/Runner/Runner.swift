@@ -9,5 +9,13 @@ struct Runner: AsyncParsableCommand {
             ProbeCommand.self,
             ChunkCommand.self,
             BenchCommand.self,
+            MigrateCommand.self,
+            EnqueueCommand.self,
+            WorkerCommand.self,
+            StatusCommand.self,
+            EventsCommand.self,
+            CancelCommand.self,
+            RetryCommand.self,
+            JobsCommand.self,
         ])
 }

@@ -1,1 +1,0 @@
-// Pipeline: see README and ../shared/DESIGN.md.

@@ -1,0 +1,141 @@
+import Foundation
+
+extension SQLJobStore {
+    func enqueue(_ request: EnqueueRequest, source: String) async throws -> EnqueueResult {
+        guard !request.workflow.isEmpty, !request.queue.isEmpty else {
+            throw StoreError.invalidInput("workflow and queue must not be empty")
+        }
+        guard request.maxAttempts >= 1 else { throw StoreError.invalidInput("max attempts must be at least 1") }
+        let id = UUID()
+        let key = request.uniqueKey ?? Self.defaultUniqueKey(request)
+        let backend = self.backend
+        let result = try await backend.transaction(write: true) { c -> EnqueueResult in
+            let inserted = try c.query(
+                """
+                INSERT INTO jobs (id, queue, workflow, status, priority, max_attempts, run_at, unique_key, input, created_at, updated_at)
+                VALUES ($1, $2, $3, 'queued', $4, $5, COALESCE($6, {now}), $7, $8, {now}, {now})
+                ON CONFLICT (unique_key) DO NOTHING RETURNING id
+                """,
+                .uuid(id), .text(request.queue), .text(request.workflow), .int(request.priority),
+                .int(request.maxAttempts), request.runAt.map { .int($0.unixMilliseconds) } ?? .null,
+                .text(key), .text(request.input.text))
+            guard inserted.isEmpty else {
+                try Self.event(c, job: id, type: "job.enqueued", source: source, payload: jsonObject([
+                    "workflow": request.workflow, "queue": request.queue, "priority": request.priority,
+                    "run_at": request.runAt.map { $0.unixMilliseconds },
+                ]))
+                try backend.notifyWork(c, queue: request.queue)
+                return EnqueueResult(jobID: id, created: true)
+            }
+            let existing = try c.query("SELECT id FROM jobs WHERE unique_key = $1", .text(key))
+            guard let row = existing.first else {
+                throw StoreError(.database, "enqueue", "unique key conflict without a job")
+            }
+            return EnqueueResult(jobID: row.uuid(0), created: false)
+        }
+        return result
+    }
+
+    func claim(workerID: String, queues: [String], limit: Int) async throws -> [ClaimedJob] {
+        guard limit > 0, !queues.isEmpty else { return [] }
+        let queuesJSON = try JSON(encoding: queues).text
+        let rows: [Row]
+        switch backend.dialect {
+        case .postgres:
+            // One round trip: pick with SKIP LOCKED, mark running, write the events.
+            rows = try await backend.single(
+                """
+                WITH picked AS (
+                  SELECT id FROM jobs
+                  WHERE status IN ('queued', 'retrying') AND run_at <= {now}
+                    AND queue IN (SELECT jsonb_array_elements_text($2::jsonb))
+                  ORDER BY priority DESC, run_at, created_at
+                  LIMIT $3 FOR UPDATE SKIP LOCKED
+                ), claimed AS (
+                  UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lock_token = j.lock_token + 1,
+                    locked_by = $1, heartbeat_at = {now}, updated_at = {now}
+                  FROM picked WHERE j.id = picked.id
+                  RETURNING j.id, j.workflow, j.queue, j.input, j.attempts, j.max_attempts, j.lock_token, j.priority, j.run_at
+                ), logged AS (
+                  INSERT INTO events (job_id, at, type, source, payload)
+                  SELECT id, {now}, 'job.started', $1, jsonb_build_object('attempt', attempts) FROM claimed
+                )
+                SELECT * FROM claimed
+                """,
+                [.text(workerID), .text(queuesJSON), .int(limit)])
+        case .sqlite:
+            rows = try await backend.transaction(write: true) { c in
+                let claimed = try c.query(
+                    """
+                    UPDATE jobs SET status = 'running', attempts = attempts + 1, lock_token = lock_token + 1,
+                      locked_by = $1, heartbeat_at = {now}, updated_at = {now}
+                    WHERE id IN (
+                      SELECT id FROM jobs
+                      WHERE status IN ('queued', 'retrying') AND run_at <= {now}
+                        AND queue IN (SELECT value FROM json_each($2))
+                      ORDER BY priority DESC, run_at, created_at LIMIT $3)
+                    RETURNING id, workflow, queue, input, attempts, max_attempts, lock_token, priority, run_at
+                    """,
+                    .text(workerID), .text(queuesJSON), .int(limit))
+                for row in claimed {
+                    try Self.event(c, job: row.uuid(0), type: "job.started", source: workerID,
+                                   payload: jsonObject(["attempt": row.int(4)]))
+                }
+                return claimed
+            }
+        }
+        return rows
+            .sorted { ($0.int(7), -$0.int64(8)) > ($1.int(7), -$1.int64(8)) }
+            .map { r in
+                ClaimedJob(
+                    lease: Lease(jobID: r.uuid(0), token: r.int64(6), workerID: workerID),
+                    workflow: r.string(1), queue: r.string(2), input: JSON(unchecked: r.string(3)),
+                    attempt: r.int(4), maxAttempts: r.int(5))
+            }
+    }
+
+    func heartbeat(_ leases: [Lease]) async throws -> [Lease] {
+        guard !leases.isEmpty else { return [] }
+        return try await backend.transaction(write: true) { c in
+            var lost: [Lease] = []
+            for lease in leases {
+                let rows = try c.query(
+                    "UPDATE jobs SET heartbeat_at = {now} WHERE id = $1 AND lock_token = $2 AND status = 'running' RETURNING id",
+                    .uuid(lease.jobID), .int(lease.token))
+                if rows.isEmpty { lost.append(lease) }
+            }
+            return lost
+        }
+    }
+
+    func rescueStale(olderThan: Duration, source: String) async throws -> [UUID] {
+        let lock = backend.dialect == .postgres ? "FOR UPDATE SKIP LOCKED" : ""
+        let backend = self.backend
+        return try await backend.transaction(write: true) { c in
+            let stale = try c.query(
+                """
+                SELECT id, locked_by, attempts, max_attempts, queue FROM jobs
+                WHERE status = 'running' AND heartbeat_at < {now} - $1 ORDER BY heartbeat_at LIMIT 100 \(lock)
+                """,
+                .int(olderThan.milliseconds))
+            for row in stale {
+                let id = row.uuid(0)
+                let spent = row.int(2) >= row.int(3)
+                let error = jsonObject(["code": "heartbeat_lost", "message": "the worker stopped sending heartbeats",
+                                        "worker": row[1]])
+                try c.query(
+                    """
+                    UPDATE jobs SET status = $2, locked_by = NULL, heartbeat_at = NULL, run_at = {now}, updated_at = {now},
+                      error = $3, finished_at = CASE WHEN $2 = 'dead' THEN {now} ELSE NULL END
+                    WHERE id = $1
+                    """,
+                    .uuid(id), .text(spent ? "dead" : "queued"), .text(error.text))
+                try Self.event(c, job: id, type: spent ? "job.dead" : "job.rescued", source: source, payload: jsonObject([
+                    "previous_worker": row[1], "attempt": row.int(2), "error": "heartbeat_lost",
+                ]))
+                if !spent { try backend.notifyWork(c, queue: row.string(4)) }
+            }
+            return stale.map { $0.uuid(0) }
+        }
+    }
+}

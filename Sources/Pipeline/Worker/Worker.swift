@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// A worker: claims jobs from the store and runs them, at most `concurrency` at once, with
+/// heartbeats, a rescuer for jobs of dead workers, retries with back-off, and graceful shutdown
+/// (stop claiming, let running jobs finish within `shutdownGrace`, release the rest).
+///
+/// Run it in a `ServiceGroup` (SIGTERM/SIGINT trigger the graceful shutdown) or call `run()`.
+public final class Worker: Service, Sendable {
+    let store: any JobStore
+    let configuration: WorkerConfiguration
+    let logger: Logger
+    let executor: JobExecutor
+    let running = RunningJobs()
+    let wake = WakeSignal()
+    private let shuttingDown = Locked(false)
+
+    public init(store: any JobStore, registry: WorkflowRegistry, configuration: WorkerConfiguration, logger: Logger) {
+        self.store = store
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "worker"] = "\(configuration.workerID)"
+        self.logger = logger
+        self.executor = JobExecutor(store: store, registry: registry, logger: logger)
+    }
+
+    /// Runs until a graceful shutdown (or cancellation, or idleness with `exitWhenIdle`).
+    public func run() async throws {
+        store.onWork { [wake] in wake.signal() }
+        logger.info("worker started", metadata: ["queues": "\(configuration.queues.joined(separator: ","))",
+                                                 "concurrency": "\(configuration.concurrency)"])
+        let background = Task { await self.backgroundLoops() }
+        await withGracefulShutdownHandler {
+            await claimLoop()
+        } onGracefulShutdown: { [shuttingDown, wake] in
+            shuttingDown.withLock { $0 = true }
+            wake.signal()
+        }
+        await drain()
+        background.cancel()
+        await background.value
+        logger.info("worker stopped")
+    }
+
+    private var isShuttingDown: Bool { shuttingDown.withLock { $0 } || Task.isCancelled }
+
+    private func claimLoop() async {
+        var failures = 0
+        while !isShuttingDown {
+            let free = configuration.concurrency - running.count
+            guard free > 0 else {
+                await wake.wait(timeout: configuration.pollInterval)
+                continue
+            }
+            let jobs: [ClaimedJob]
+            do {
+                jobs = try await store.claim(workerID: configuration.workerID, queues: configuration.queues, limit: free)
+                failures = 0
+            } catch {
+                failures += 1
+                if failures == 1 || failures % 20 == 0 {
+                    logger.warning("claim failed", metadata: ["error": "\(error)"])
+                }
+                await wake.wait(timeout: min(configuration.pollInterval, .milliseconds(500)))
+                continue
+            }
+            if jobs.isEmpty {
+                if configuration.exitWhenIdle, running.count == 0, await isIdle() { return }
+                await wake.wait(timeout: configuration.pollInterval)
+                continue
+            }
+            Counter(label: "runner_jobs_claimed_total").increment(by: jobs.count)
+            for job in jobs { start(job) }
+        }
+    }
+
+    private func isIdle() async -> Bool {
+        guard let counts = try? await store.counts() else { return false }
+        return (counts[.queued] ?? 0) + (counts[.retrying] ?? 0) + (counts[.running] ?? 0) == 0
+    }
+
+    private func start(_ job: ClaimedJob) {
+        running.add(job.lease)
+        let task = Task {
+            await self.runJob(job)
+            self.running.remove(job.lease.jobID)
+            self.wake.signal()
+        }
+        running.attach(task, to: job.lease.jobID)
+    }
+
+    /// After shutdown began: wait up to the grace period, then stop and release what is left.
+    private func drain() async {
+        let deadline = ContinuousClock.now + configuration.shutdownGrace
+        while running.count > 0, ContinuousClock.now < deadline, !Task.isCancelled {
+            await wake.wait(timeout: .milliseconds(50))
+        }
+        let left = running.stopAll(reason: .shutdown)
+        if !left.isEmpty {
+            logger.info("releasing unfinished jobs", metadata: ["count": "\(left.count)"])
+        }
+        for task in left { await task.value }
+    }
+
+    private func backgroundLoops() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.heartbeatLoop() }
+            group.addTask { await self.rescueLoop() }
+        }
+    }
+
+    private func heartbeatLoop() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.effectiveHeartbeat)
+            let leases = running.leases
+            guard !leases.isEmpty else { continue }
+            do {
+                for lost in try await store.heartbeat(leases) {
+                    logger.warning("lost job", metadata: ["job.id": "\(lost.jobID.uuidString.lowercased())"])
+                    running.stop(lost.jobID, reason: .leaseLost)
+                }
+            } catch {
+                logger.debug("heartbeat failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func rescueLoop() async {
+        let interval = max(configuration.rescueAfter / 2, .milliseconds(100))
+        var ticks = 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            do {
+                let rescued = try await store.rescueStale(olderThan: configuration.rescueAfter,
+                                                          source: "rescuer:\(configuration.workerID)")
+                if !rescued.isEmpty {
+                    Counter(label: "runner_jobs_rescued_total").increment(by: rescued.count)
+                    logger.info("rescued jobs", metadata: ["count": "\(rescued.count)"])
+                    wake.signal()
+                }
+                ticks += 1
+                if ticks % 4 == 1 {
+                    for (status, count) in try await store.counts() {
+                        Gauge(label: "runner_queue_depth", dimensions: [("status", status.rawValue)]).record(count)
+                    }
+                }
+            } catch {
+                logger.debug("rescue failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import Pipeline
-
-struct PipelineSmokeTests {
-    @Test func moduleLoads() { #expect(Bool(true)) }
-}
