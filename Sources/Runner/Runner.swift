@@ -2,5 +2,10 @@ import ArgumentParser
 
 @main
 struct Runner: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "runner", abstract: "Media pipeline runner.")
+    static let configuration = CommandConfiguration(
+        commandName: "runner", abstract: "Media pipeline runner.",
+        subcommands: [
+            SpeakCommand.self,
+            TranscribeCommand.self,
+        ])
 }
