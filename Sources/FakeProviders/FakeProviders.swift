@@ -51,6 +51,7 @@ package final class FakeProviders: Sendable {
     package let gemini: FakeGemini
     package let googleTTS: FakeGoogleTTS
     package let openai: FakeOpenAI
+    private let echo = FakeEcho()
     private let state = Locked(State())
     private let server = Locked<FakeHTTPServer?>(nil)
 
@@ -107,7 +108,7 @@ package final class FakeProviders: Sendable {
     }
 
     private func api(for request: FakeRequest) -> (any FakeAPI)? {
-        let apis: [any FakeAPI] = [revai, gemini, googleTTS, openai]
+        let apis: [any FakeAPI] = [revai, gemini, googleTTS, openai, echo]
         return apis.first { $0.handles(request) }
     }
 

@@ -60,7 +60,9 @@ package enum Fault: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The four fake APIs served on one port.
+/// The fake APIs served on one port.
 package enum FakeService: String, Sendable, CaseIterable {
     case revai, gemini, googleTTS = "google-tts", openai
+    /// `/_echo` and `/_bytes`, for transport tests.
+    case echo
 }
