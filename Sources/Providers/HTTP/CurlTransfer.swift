@@ -57,6 +57,11 @@ final class CurlTransfer {
         _ = ccurl_setopt_long(easy, CURLOPT_NOSIGNAL, 1)
         _ = ccurl_setopt_long(easy, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout))
         _ = ccurl_setopt_long(easy, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout))
+        if !request.isIdempotent {
+            // curl silently re-sends a request whose reused connection turns out dead; a fresh
+            // connection rules that out, so a non-idempotent request is sent at most once.
+            _ = ccurl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1)
+        }
         // Cancellation reaches curl through the progress callback.
         _ = ccurl_setopt_long(easy, CURLOPT_NOPROGRESS, 0)
         _ = ccurl_setopt_xferinfo(easy) { userdata, _, _, _, _ in
