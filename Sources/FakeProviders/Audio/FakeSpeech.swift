@@ -33,13 +33,7 @@ enum FakeSpeech {
 
     /// Little-endian bytes of s16 samples (a raw PCM payload).
     static func pcmBytes(_ samples: [Int16]) -> Data {
-        var data = Data(capacity: samples.count * 2)
-        for sample in samples {
-            let value = UInt16(bitPattern: sample.littleEndian)
-            data.append(UInt8(value & 0xff))
-            data.append(UInt8(value >> 8))
-        }
-        return data
+        samples.map(\.littleEndian).withUnsafeBufferPointer { Data(buffer: $0) }
     }
 
     /// A 44-byte-header RIFF/WAVE file around s16 mono PCM.

@@ -17,13 +17,9 @@ public struct PCMAudio: Sendable, Equatable {
 
     /// From signed 16-bit little-endian PCM bytes (Gemini, OpenAI `pcm`, espeak-ng).
     public init(s16le bytes: Data, sampleRate: Int, channels: Int = 1) {
-        var samples = [Float](repeating: 0, count: bytes.count / 2)
-        bytes.withUnsafeBytes { raw in
-            for index in samples.indices {
-                let value = Int16(bitPattern: UInt16(raw[2 * index]) | UInt16(raw[2 * index + 1]) << 8)
-                samples[index] = Float(value) / 32768
-            }
-        }
+        var values = [Int16](repeating: 0, count: bytes.count / 2)
+        _ = values.withUnsafeMutableBytes { bytes.copyBytes(to: $0) }
+        let samples = values.map { Float(Int16(littleEndian: $0)) / 32768 }
         self.init(samples: samples, sampleRate: sampleRate, channels: channels)
     }
 
