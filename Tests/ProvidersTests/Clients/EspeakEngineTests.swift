@@ -41,7 +41,7 @@ struct EspeakEngineTests {
         // espeak-ng varies a few samples from call to call; mixed-up or shared buffers would
         // give lengths far apart (the texts differ in length by up to 9×).
         for (mine, reference) in zip(concurrent, serial) {
-            #expect(abs(mine.duration - reference.duration) < 0.03 * reference.duration + 0.02, "\(mine.duration) vs \(reference.duration)")
+            #expect(abs(mine.duration - reference.duration) < 0.1 * reference.duration + 0.05, "\(mine.duration) vs \(reference.duration)")
             #expect(mine.rms > 0.02)
         }
     }
