@@ -1,9 +1,8 @@
 import Foundation
+import MediaCore
 
-/// Encodes the fakes' speech in the format a client asked for.
-///
-/// Seam: WAV and raw PCM are written by hand; compressed formats need MediaCore's
-/// `AudioEncoder` and are reported unsupported until it is available to this target.
+/// Encodes the fakes' speech in the format a client asked for: WAV and raw PCM by hand,
+/// compressed formats through MediaCore's `AudioEncoder` (real MP3/Opus/FLAC/AAC bytes).
 enum FakeAudioEncoding {
     enum Format: String {
         case wav, pcm, mp3, opus, flac, aac
@@ -15,7 +14,23 @@ enum FakeAudioEncoding {
         switch format {
         case .wav: return FakeSpeech.wav(samples, sampleRate: sampleRate)
         case .pcm: return FakeSpeech.pcmBytes(samples)
-        case .mp3, .opus, .flac, .aac: throw Unsupported(format: format.rawValue)
+        case .mp3: return try compressed(samples, sampleRate: sampleRate, as: .mp3)
+        case .opus: return try compressed(samples, sampleRate: sampleRate, as: .opus)
+        case .flac: return try compressed(samples, sampleRate: sampleRate, as: .flac)
+        case .aac: return try compressed(samples, sampleRate: sampleRate, as: .m4a)  // AAC in MP4, not raw ADTS
+        }
+    }
+
+    private static func compressed(_ samples: [Int16], sampleRate: Int, as format: AudioFileFormat) throws -> Data {
+        let path = NSTemporaryDirectory() + "fake-speech-\(UUID().uuidString).\(format.fileExtension)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let encoder = try AudioEncoder(path: path, options: EncoderOptions(format: format, audio: AudioFormat(sampleRate: sampleRate, channels: 1)))
+            try samples.map { Float($0) / 32768 }.withUnsafeBufferPointer { try encoder.write($0) }
+            try encoder.finish()
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw Unsupported(format: "\(format.rawValue): \(error)")
         }
     }
 
@@ -30,10 +45,15 @@ enum FakeAudioEncoding {
         }
     }
 
-    /// The duration of received audio: exact for WAV, otherwise estimated from the size at
-    /// 128 kbit/s (what a typical MP3 upload carries).
+    /// The duration of received audio: exact for WAV, probed with MediaCore for other media,
+    /// else estimated from the size at 128 kbit/s (what a typical MP3 upload carries).
     static func duration(of audio: Data) -> Double {
         if let wav = wavDuration(audio) { return wav }
+        let path = NSTemporaryDirectory() + "fake-upload-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        if (try? audio.write(to: URL(fileURLWithPath: path))) != nil, let seconds = try? MediaProbe.probe(path: path).durationSeconds, seconds > 0 {
+            return seconds
+        }
         return Double(audio.count) / 16_000
     }
 

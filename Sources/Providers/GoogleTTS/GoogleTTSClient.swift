@@ -59,13 +59,11 @@ package struct GoogleTTSClient: Sendable {
         return results
     }
 
-    /// Speech as samples (through LINEAR16), chunks joined.
+    /// Speech as samples (LINEAR16 WAV decoded through MediaCore), chunks joined.
     package func synthesizeAudio(_ text: String, voice: String? = nil) async throws -> PCMAudio {
         var audio: PCMAudio?
         for wav in try await synthesize(text, voice: voice, encoding: .linear16) {
-            guard let part = WAVCodec.decode(wav) else {
-                throw ProviderError(.invalidResponse, provider: "google-tts", message: "LINEAR16 answer is not a WAV file")
-            }
+            let part = try await MediaAudio.decode(wav, fileExtension: "wav", provider: "google-tts")
             if audio == nil { audio = part } else { audio!.append(part) }
         }
         guard let audio else { throw ProviderError(.invalidInput, provider: "google-tts", message: "no text to synthesise") }

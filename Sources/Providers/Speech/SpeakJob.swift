@@ -24,7 +24,7 @@ package enum SpeakJob {
         let speech = try engine.make(environment: environment, logger: logger)
         logger.info("synthesising", metadata: ["provider": "\(engine.rawValue)", "characters": "\(text.count)"])
         let audio = try await speech.synthesize(text, voice: voice)
-        try AudioOutput.write(audio, to: output, format: format)
+        try await AudioOutput.write(audio, to: output, format: format)
         return Result(engine: engine.rawValue, output: output, duration: audio.duration, sampleRate: audio.sampleRate, characters: text.count)
     }
 }
