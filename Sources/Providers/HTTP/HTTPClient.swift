@@ -9,6 +9,9 @@
 /// let response = try await client.send(HTTPRequest(url: "https://example.com/"))
 /// ```
 ///
+/// A header with an empty value removes the one curl would add (curl sends `Accept: */*`
+/// unless told otherwise; Rev.ai answers that with 406 on transcripts, so set `Accept`).
+///
 /// This type does not retry or rate-limit; `ProviderHTTP` adds those per provider.
 package final class HTTPClient: Sendable {
     /// Connection pool bounds for the underlying multi handle.
