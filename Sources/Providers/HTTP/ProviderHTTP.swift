@@ -57,7 +57,12 @@ package struct ProviderHTTP: Sendable {
             attempt += 1
             let failure: ProviderError
             do {
+                let started = ContinuousClock.now
                 let response = try await limiter.run { try await client.send(request) }
+                logger.debug("provider response", metadata: [
+                    "provider": "\(provider)", "operation": "\(operation)", "status": "\(response.status)", "attempt": "\(attempt)",
+                    "ms": "\(Int((ContinuousClock.now - started) / .milliseconds(1)))",
+                ])
                 if response.isSuccess { return response }
                 failure = error(for: response, attempts: attempt)
             } catch let error as HTTPError {

@@ -10,6 +10,18 @@ package struct RevJobOptions: Encodable, Sendable {
     package var speakersCount: Int?
     package var deleteAfterSeconds: Int?
     package var transcriber: String?
+    /// Rev POSTs `{"job": …}` here when the job finishes (instead of being polled).
+    package var notificationConfig: NotificationConfig?
+
+    package struct NotificationConfig: Encodable, Sendable {
+        package var url: String
+        package var authHeaders: [String: String]?
+        enum CodingKeys: String, CodingKey { case url, authHeaders = "auth_headers" }
+        package init(url: String, authHeaders: [String: String]? = nil) {
+            self.url = url
+            self.authHeaders = authHeaders
+        }
+    }
 
     package init(language: String? = nil, metadata: String? = nil) {
         self.language = language
@@ -20,7 +32,7 @@ package struct RevJobOptions: Encodable, Sendable {
         case language, metadata, transcriber
         case skipDiarization = "skip_diarization", skipPunctuation = "skip_punctuation"
         case removeDisfluencies = "remove_disfluencies", speakersCount = "speakers_count"
-        case deleteAfterSeconds = "delete_after_seconds"
+        case deleteAfterSeconds = "delete_after_seconds", notificationConfig = "notification_config"
     }
 }
 
@@ -45,6 +57,19 @@ package struct RevJob: Decodable, Sendable, Equatable {
         case id, status, name, metadata, failure, language
         case createdOn = "created_on", completedOn = "completed_on", durationSeconds = "duration_seconds"
         case failureDetail = "failure_detail"
+    }
+}
+
+extension RevJob {
+    /// The job in a webhook body Rev POSTs to `notification_config.url`: `{"job": {…}}`.
+    /// - Throws: `ProviderError(.invalidResponse)` for any other body.
+    package static func fromWebhook(_ body: Data) throws -> RevJob {
+        struct Envelope: Decodable { var job: RevJob }
+        do {
+            return try JSONDecoder().decode(Envelope.self, from: body).job
+        } catch {
+            throw ProviderError(.invalidResponse, provider: "revai", message: "webhook body is not {\"job\": …}")
+        }
     }
 }
 

@@ -129,3 +129,19 @@ struct RevAIClientTests {
         }
     }
 }
+
+struct RevWebhookTests {
+    @Test func parsesWebhookBodyAndSendsNotificationConfig() throws {
+        let body = #"{"job":{"id":"Umx5c6F7pH7r","status":"transcribed","created_on":"2018-05-05T23:23:22.29Z","callback_url":"https://www.example.com/callback","duration_seconds":356.24,"media_url":"https://www.rev.ai/FTC_Sample_1.mp3"}}"#
+        let job = try RevJob.fromWebhook(Data(body.utf8))
+        #expect(job.id == "Umx5c6F7pH7r")
+        #expect(job.status == .transcribed)
+        #expect(job.durationSeconds == 356.24)
+        #expect(throws: ProviderError.self) { try RevJob.fromWebhook(Data("{}".utf8)) }
+        var options = RevJobOptions(language: "en")
+        options.notificationConfig = .init(url: "https://me/callback", authHeaders: ["Authorization": "Bearer abc"])
+        let json = JSONValue.decode(try JSONEncoder().encode(options))
+        #expect(json?["notification_config"]?["url"] == "https://me/callback")
+        #expect(json?["skip_diarization"] == nil)  // unset options are left out
+    }
+}
