@@ -64,7 +64,7 @@ package struct GoogleTTSClient: Sendable {
         var audio: PCMAudio?
         for wav in try await synthesize(text, voice: voice, encoding: .linear16) {
             let part = try await MediaAudio.decode(wav, fileExtension: "wav", provider: "google-tts")
-            if audio == nil { audio = part } else { audio!.append(part) }
+            if audio == nil { audio = part } else { try audio!.append(part, provider: "google-tts") }
         }
         guard let audio else { throw ProviderError(.invalidInput, provider: "google-tts", message: "no text to synthesise") }
         return audio

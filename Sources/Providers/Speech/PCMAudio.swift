@@ -31,8 +31,12 @@ public struct PCMAudio: Sendable, Equatable {
         return (samples.reduce(0) { $0 + $1 * $1 } / Float(samples.count)).squareRoot()
     }
 
-    /// Appends `other`, which must have the same rate and channel count.
-    mutating func append(_ other: PCMAudio) {
+    /// Appends `other` (a later chunk of the same speech).
+    /// - Throws: `ProviderError(.invalidResponse)` when its rate or channel count differs.
+    mutating func append(_ other: PCMAudio, provider: String) throws {
+        guard other.sampleRate == sampleRate, other.channels == channels else {
+            throw ProviderError(.invalidResponse, provider: provider, message: "audio chunks differ in format (\(sampleRate) Hz vs \(other.sampleRate) Hz)")
+        }
         samples.append(contentsOf: other.samples)
     }
 }

@@ -41,8 +41,17 @@ package struct EspeakSpeech: SpeechEngine {
 package struct GeminiSpeech: SpeechEngine {
     package var client: GeminiClient
     package let name = "gemini"
+    /// Long text goes in sentence-aligned pieces: one very long answer risks a cut-off.
+    package static let maxCharacters = 3000
+
     package func synthesize(_ text: String, voice: String?) async throws -> PCMAudio {
-        try await client.speak(text, voice: voice ?? "Kore")
+        var audio: PCMAudio?
+        for chunk in TextSplitter.split(text, limit: Self.maxCharacters, measure: .characters) {
+            let part = try await client.speak(chunk, voice: voice ?? "Kore")
+            if audio == nil { audio = part } else { try audio!.append(part, provider: "gemini") }
+        }
+        guard let audio else { throw ProviderError(.invalidInput, provider: "gemini", message: "no text to synthesise") }
+        return audio
     }
 }
 

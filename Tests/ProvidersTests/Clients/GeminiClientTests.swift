@@ -108,3 +108,15 @@ struct GeminiClientTests {
         #expect(GeminiClient.rate(fromMIME: "audio/L16") == nil)
     }
 }
+
+struct GeminiSpeechEngineTests {
+    @Test func longTextIsSpokenInPiecesAndJoined() async throws {
+        try await withFakes { fixture in
+            let engine = try SpeechEngineKind.gemini.make(environment: fixture.environment, logger: fixture.logger, client: fixture.client)
+            let text = String(repeating: "Hi. ", count: 1000)  // 4,000 characters
+            let audio = try await engine.synthesize(text, voice: nil)
+            #expect(fixture.fakes.stats(.gemini).calls == 2)
+            #expect(abs(audio.duration - 0.06 * Double(text.count) - 0.06 * 2 * 1000) < 2)  // "." adds 2 extra gaps
+        }
+    }
+}
