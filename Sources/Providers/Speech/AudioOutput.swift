@@ -7,11 +7,17 @@ package enum AudioOutput {
 
     /// - Throws: `ProviderError(.invalidInput)` for an unknown format; `MediaError` when encoding fails.
     package static func write(_ audio: PCMAudio, to path: String, format: String) async throws {
-        let name = format.lowercased() == "ogg" ? "opus" : format.lowercased()
-        guard let fileFormat = AudioFileFormat(rawValue: name) else {
+        try await MediaAudio.write(audio, to: path, format: try fileFormat(format))
+    }
+
+    /// The MediaCore format for a name (`ogg` means Opus in Ogg).
+    /// - Throws: `ProviderError(.invalidInput)` listing the supported names.
+    package static func fileFormat(_ name: String) throws -> AudioFileFormat {
+        let lower = name.lowercased() == "ogg" ? "opus" : name.lowercased()
+        guard let format = AudioFileFormat(rawValue: lower) else {
             throw ProviderError(.invalidInput, provider: "output", code: "format",
-                                message: "cannot write \(format) audio; supported: \(formats.joined(separator: ", "))")
+                                message: "cannot write \(name) audio; supported: \(formats.joined(separator: ", ")), ogg")
         }
-        try await MediaAudio.write(audio, to: path, format: fileFormat)
+        return format
     }
 }

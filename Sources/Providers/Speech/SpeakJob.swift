@@ -17,6 +17,7 @@ package enum SpeakJob {
         textFile: String, output: String, engine: SpeechEngineKind, voice: String?, format: String,
         environment: ProviderEnvironment = ProviderEnvironment(), logger: Logger
     ) async throws -> Result {
+        _ = try AudioOutput.fileFormat(format)  // fail before paying for synthesis
         let text = try String(contentsOfFile: textFile, encoding: .utf8)
         guard !text.trimmingWhitespace().isEmpty else {
             throw ProviderError(.invalidInput, provider: engine.rawValue, message: "\(textFile) contains no text")
