@@ -24,18 +24,21 @@ for _ in $(seq 50); do grep -q listening "$log" && break; sleep 0.1; done
 base="$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)"
 url="$base/_bytes?n=$SIZE"
 
-ours="$("$BIN/runner" http-load "$url" --requests "$REQUESTS" --concurrency "$CONCURRENCY")"
+# Both sides stream the bodies to /dev/null; "memory" also shows ours keeping them in memory.
+ours="$("$BIN/runner" http-load "$url" --requests "$REQUESTS" --concurrency "$CONCURRENCY" --dev-null)"
 ours_rps="$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$ours")"
+memory="$("$BIN/runner" http-load "$url" --requests "$REQUESTS" --concurrency "$CONCURRENCY")"
 
 urls="$(mktemp)"
 for _ in $(seq "$REQUESTS"); do printf 'url = "%s"\noutput = "/dev/null"\n' "$url"; done >"$urls"
 start=$(date +%s.%N)
-curl -s --parallel --parallel-max "$CONCURRENCY" -K "$urls"
+curl -s --no-progress-meter --parallel --parallel-max "$CONCURRENCY" -K "$urls"
 end=$(date +%s.%N)
 rm -f "$urls"
 curl_rps="$(python3 -c "print(f'{$REQUESTS/($end-$start):.1f}')")"
 
 echo "transport: $REQUESTS GETs of $SIZE bytes, $CONCURRENCY in flight, fake-providers on loopback"
 echo "  runner http-load : $ours"
+echo "  (bodies in memory: $memory)"
 echo "  curl --parallel  : rps=$curl_rps"
 python3 -c "print(f'  ratio ours/curl  : {$ours_rps/$curl_rps:.2f}')"

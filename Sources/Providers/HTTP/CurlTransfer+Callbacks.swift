@@ -54,6 +54,10 @@ extension CurlTransfer {
             let name = text[..<colon].trimmingCharacters(in: .whitespaces)
             let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
             if !name.isEmpty { responseHeaders.add(name, value) }
+            // Reserve the announced body once instead of growing it chunk by chunk.
+            if outFD < 0, name.lowercased() == "content-length", let length = Int(value), length <= Int(limit ?? Int64.max) {
+                responseBody.reserveCapacity(length)
+            }
         }
         return line.count
     }

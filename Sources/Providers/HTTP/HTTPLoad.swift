@@ -11,8 +11,10 @@ package enum HTTPLoad {
         package var requestsPerSecond: Double { Double(requests) / max(seconds, 1e-9) }
     }
 
-    /// Fetches `url` `requests` times, `concurrency` at once, discarding bodies into memory.
-    package static func run(url: String, requests: Int, concurrency: Int, client: HTTPClient = .shared) async -> Report {
+    /// Fetches `url` `requests` times, `concurrency` at once, keeping each body in memory or,
+    /// with `toDevNull`, streaming it to /dev/null (what `curl -o /dev/null` does).
+    package static func run(url: String, requests: Int, concurrency: Int, toDevNull: Bool = false, client: HTTPClient = .shared) async -> Report {
+        let destination: ResponseDestination = toDevNull ? .file(path: "/dev/null") : .memory(limit: 1 << 30)
         let start = ContinuousClock.now
         var bytes: Int64 = 0
         var failures = 0
@@ -22,7 +24,7 @@ package enum HTTPLoad {
                 guard started < requests else { return }
                 started += 1
                 group.addTask {
-                    guard let response = try? await client.send(HTTPRequest(url: url, response: .memory(limit: 1 << 30))),
+                    guard let response = try? await client.send(HTTPRequest(url: url, response: destination)),
                         response.isSuccess
                     else { return nil }
                     return response.bodyLength
