@@ -12,8 +12,6 @@ struct TranscribeJobTests {
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let inputs = try [2.0, 5.0].map { try temporaryFile(toneWAV(seconds: $0), suffix: ".wav") }
             defer { for input in inputs { try? FileManager.default.removeItem(atPath: input) } }
-            var environment = fixture.environment
-            environment.values["ESPEAK_RATE"] = nil
             let transcriber: any Transcriber = switch engine {
             case .revai: RevAITranscriber(client: try fixture.revai())
             case .openai: OpenAITranscriber(client: try fixture.openAI())
@@ -43,6 +41,40 @@ struct TranscribeJobTests {
                 #expect(captionWords.map { $0.lowercased() } == transcript.words.map { $0.text.lowercased() })
             }
             if engine == .revai { #expect(fixture.fakes.revai.jobsDeleted == 2) }
+        }
+    }
+}
+
+struct ClientLimitTests {
+    @Test func clientLimitHoldsWhateverTheCallerConcurrency() async throws {
+        try await withFakes { fixture in
+            fixture.fakes.setLatency(.milliseconds(150), for: .openai)
+            let inputs = try (0..<6).map { _ in try temporaryFile(toneWAV(seconds: 1), suffix: ".wav") }
+            defer { for input in inputs { try? FileManager.default.removeItem(atPath: input) } }
+            let client = try fixture.openAI { $0.limits = .init(maxConcurrent: 2) }
+            let outcomes = await TranscribeJob.run(
+                inputs: inputs, outputDirectory: NSTemporaryDirectory() + "providers-test-\(UUID().uuidString)",
+                transcriber: OpenAITranscriber(client: client), language: nil, concurrency: 6, logger: fixture.logger)
+            #expect(outcomes.allSatisfy { $0.error == nil })
+            #expect(fixture.fakes.stats(.openai).calls == 6)
+            #expect(fixture.fakes.stats(.openai).peakConcurrency == 2)
+        }
+    }
+
+    @Test func cancellingAWaitStopsPolling() async throws {
+        try await withFakes { fixture in
+            fixture.fakes.revai.script([.stuck])
+            let rev = try fixture.revai()
+            let job = try await rev.submit(url: "https://media.example.com/a.mp3")
+            let waiting = Task { try await rev.waitForCompletion(job.id) }
+            try await Task.sleep(for: .milliseconds(300))
+            waiting.cancel()
+            let error = await #expect(throws: ProviderError.self) { try await waiting.value }
+            #expect(error?.kind == .cancelled)
+            let polls = fixture.fakes.stats(.revai).callsByRoute["GET /jobs/{id}", default: 0]
+            #expect(polls >= 2)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(fixture.fakes.stats(.revai).callsByRoute["GET /jobs/{id}", default: 0] == polls)
         }
     }
 }
