@@ -67,13 +67,16 @@ struct ClientLimitTests {
             let rev = try fixture.revai()
             let job = try await rev.submit(url: "https://media.example.com/a.mp3")
             let waiting = Task { try await rev.waitForCompletion(job.id) }
-            try await Task.sleep(for: .milliseconds(300))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while fixture.fakes.stats(.revai).callsByRoute["GET /jobs/{id}", default: 0] < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             waiting.cancel()
             let error = await #expect(throws: ProviderError.self) { try await waiting.value }
             #expect(error?.kind == .cancelled)
             let polls = fixture.fakes.stats(.revai).callsByRoute["GET /jobs/{id}", default: 0]
             #expect(polls >= 2)
-            try await Task.sleep(for: .milliseconds(300))
+            try await Task.sleep(for: .milliseconds(300))  // polls are 20–50 ms apart: several would have run
             #expect(fixture.fakes.stats(.revai).callsByRoute["GET /jobs/{id}", default: 0] == polls)
         }
     }
