@@ -47,6 +47,8 @@ struct EncoderSetup {
             stream.pointee.time_base = codec.pointee.time_base
             for (key, value) in options.metadata.sorted(by: { $0.key < $1.key }) {
                 av_dict_set(&output.pointee.metadata, key, value, 0)
+                // Ogg keeps tags as the stream's Vorbis comments.
+                if format == .opus { av_dict_set(&stream.pointee.metadata, key, value, 0) }
             }
             try Self.addChapters(options.chapters, to: output, path: path)
 

@@ -2,7 +2,7 @@ internal import CFFmpeg
 
 /// Converts decoded frames of any rate, layout and sample format into interleaved Float at the
 /// target format, down-mixing multichannel input with FFmpeg's standard matrix (centre and
-/// surrounds at -3 dB, LFE dropped, normalised so the mix cannot clip). Owns one `SwrContext`.
+/// surrounds at -3 dB, LFE dropped; stereo to mono as (L+R)/2). Owns one `SwrContext`.
 final class Resampler {
     let output: AudioFormat
     private var context: OpaquePointer?
@@ -70,6 +70,12 @@ final class Resampler {
                 &newContext, &outLayout, AV_SAMPLE_FMT_FLT, Int32(output.sampleRate),
                 &inLayout, AVSampleFormat(rawValue: frame.pointee.format), frame.pointee.sample_rate, 0, nil),
             .resampleFailed, path: path, "swr_alloc_set_opts2")
+        // Channel mix: stereo to mono is (L+R)/2, which cannot clip. Surround keeps swresample's
+        // standard matrix (centre and surrounds at -3 dB, LFE left out) without scaling it
+        // down to the worst case, so dialogue in the centre stays at speech level.
+        if inLayout.nb_channels <= 2 {
+            av_opt_set_double(UnsafeMutableRawPointer(newContext), "rematrix_maxval", 1.0, 0)
+        }
         let initialised = swr_init(newContext)
         if initialised < 0 {
             swr_free(&newContext)
