@@ -21,12 +21,16 @@ package struct GeminiClient: Sendable {
             self.baseURL = baseURL
         }
 
-        /// From `GEMINI_API_KEY` and `GEMINI_BASE_URL`.
+        /// From `GEMINI_API_KEY` and `GEMINI_BASE_URL`; `GEMINI_MODEL`, `GEMINI_EMBEDDING_MODEL`
+        /// and `GEMINI_TTS_MODEL` override the model names (preview models retire quickly).
         /// - Throws: `ProviderError` naming `GEMINI_API_KEY` when it is unset.
         package init(environment: ProviderEnvironment) throws {
             self.init(
                 apiKey: try environment.require("GEMINI_API_KEY", provider: "gemini"),
                 baseURL: environment.baseURL("GEMINI_BASE_URL", default: "https://generativelanguage.googleapis.com"))
+            textModel = environment.optional("GEMINI_MODEL") ?? textModel
+            embeddingModel = environment.optional("GEMINI_EMBEDDING_MODEL") ?? embeddingModel
+            ttsModel = environment.optional("GEMINI_TTS_MODEL") ?? ttsModel
         }
     }
 

@@ -19,12 +19,15 @@ package struct OpenAIClient: Sendable {
             self.baseURL = baseURL
         }
 
-        /// From `OPENAI_API_KEY` and `OPENAI_BASE_URL`.
+        /// From `OPENAI_API_KEY` and `OPENAI_BASE_URL`; `OPENAI_TTS_MODEL` and
+        /// `OPENAI_TRANSCRIBE_MODEL` override the model names (self-hosted servers use their own).
         /// - Throws: `ProviderError` naming `OPENAI_API_KEY` when it is unset.
         package init(environment: ProviderEnvironment) throws {
             self.init(
                 apiKey: try environment.require("OPENAI_API_KEY", provider: "openai"),
                 baseURL: environment.baseURL("OPENAI_BASE_URL", default: "https://api.openai.com/v1"))
+            speechModel = environment.optional("OPENAI_TTS_MODEL") ?? speechModel
+            transcriptionModel = environment.optional("OPENAI_TRANSCRIBE_MODEL") ?? transcriptionModel
         }
     }
 

@@ -30,6 +30,9 @@ struct ConfigurationTests {
         #expect(try OpenAIClient.Configuration(environment: environment).baseURL == "https://api.openai.com/v1")
         let gemini = try GeminiClient.Configuration(environment: ProviderEnvironment(["GEMINI_API_KEY": "g"]))
         #expect(gemini.baseURL == "https://generativelanguage.googleapis.com")
+        let overridden = try OpenAIClient.Configuration(environment: ProviderEnvironment(["OPENAI_API_KEY": "k", "OPENAI_TTS_MODEL": "kokoro"]))
+        #expect(overridden.speechModel == "kokoro")
+        #expect(overridden.transcriptionModel == "whisper-1")
     }
 }
 
