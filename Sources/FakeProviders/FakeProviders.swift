@@ -44,6 +44,7 @@ package final class FakeProviders: Sendable {
         var faults: [FakeService: [Fault]] = [:]
         var recurring: [FakeService: (fault: Fault, every: Int)] = [:]
         var latency: [FakeService: Duration] = [:]
+        var connections = 0
     }
 
     package let keys: Keys
@@ -73,7 +74,8 @@ package final class FakeProviders: Sendable {
     package static func start(_ configuration: Configuration = Configuration()) async throws -> FakeProviders {
         let fakes = FakeProviders(configuration: configuration)
         let server = try await FakeHTTPServer.start(
-            host: configuration.host, port: configuration.port, hangLimit: configuration.hangLimit
+            host: configuration.host, port: configuration.port, hangLimit: configuration.hangLimit,
+            onConnection: { [fakes] in fakes.state.withLock { $0.connections += 1 } }
         ) { [fakes] request in await fakes.handle(request) }
         fakes.server.withLock { $0 = server }
         return fakes
@@ -102,6 +104,9 @@ package final class FakeProviders: Sendable {
     package func stats(_ service: FakeService) -> Stats {
         state.withLock { $0.stats[service] ?? Stats() }
     }
+
+    /// TCP connections accepted so far (all services): shows whether clients reuse connections.
+    package var connectionsAccepted: Int { state.withLock { $0.connections } }
 
     package func resetStats() {
         state.withLock { $0.stats = [:] }

@@ -13,7 +13,9 @@ final class FakeHTTPServer: Sendable {
     private let acceptLoop: Task<Void, Never>
 
     /// Binds `host:port` (port 0: a random free port) and starts accepting connections.
-    static func start(host: String, port: Int, hangLimit: Duration, handler: @escaping Handler) async throws -> FakeHTTPServer {
+    static func start(
+        host: String, port: Int, hangLimit: Duration, onConnection: @escaping @Sendable () -> Void, handler: @escaping Handler
+    ) async throws -> FakeHTTPServer {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -29,6 +31,7 @@ final class FakeHTTPServer: Sendable {
                 await withDiscardingTaskGroup { group in
                     do {
                         for try await connection in inbound {
+                            onConnection()
                             group.addTask { await serve(connection, hangLimit: hangLimit, handler: handler) }
                         }
                     } catch {}

@@ -68,6 +68,16 @@ struct HTTPClientTests {
         }
     }
 
+    @Test func reusesConnections() async throws {
+        try await withFakes { fixture in
+            for _ in 0..<20 { #expect(try await fixture.client.send(HTTPRequest(url: fixture.echoURL)).status == 200) }
+            #expect(fixture.fakes.connectionsAccepted == 1)
+            // A non-idempotent request takes a fresh connection (curl never re-sends it silently).
+            _ = try await fixture.client.send(HTTPRequest(method: "POST", url: fixture.echoURL, body: .bytes(Data("x".utf8))))
+            #expect(fixture.fakes.connectionsAccepted == 2)
+        }
+    }
+
     @Test func manyRequestsInFlightAtOnce() async throws {
         try await withFakes { fixture in
             fixture.fakes.setLatency(.milliseconds(300), for: .echo)
