@@ -91,6 +91,15 @@ package final class FakeProviders: Sendable {
         state.withLock { $0.faults[service, default: []].append(contentsOf: faults) }
     }
 
+    /// Drops every queued and recurring fault and all latency settings.
+    package func clearFaults() {
+        state.withLock { state in
+            state.faults = [:]
+            state.recurring = [:]
+            state.latency = [:]
+        }
+    }
+
     /// Applies `fault` to every `every`-th request of `service` (for demos and load tests).
     package func setRecurringFault(_ fault: Fault?, every: Int, for service: FakeService) {
         state.withLock { $0.recurring[service] = fault.map { ($0, max(1, every)) } }

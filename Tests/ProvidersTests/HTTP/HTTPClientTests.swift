@@ -123,4 +123,35 @@ struct HTTPClientTests {
             #expect(refused?.kind == .connect)
         }
     }
+
+    @Test func survivesMixedFaultsAndCancellations() async throws {
+        try await withFakes { fixture in
+            fixture.fakes.inject((0..<300).map { index in
+                [Fault.dropConnection, .truncatedBody, .status(503), .latency(.milliseconds(50)), .hang][index % 5]
+            }, into: .echo)
+            let body = Data(repeating: 7, count: 20_000)
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for index in 0..<300 {
+                    group.addTask {
+                        let task = Task {
+                            try await fixture.client.send(HTTPRequest(
+                                method: index % 2 == 0 ? "GET" : "PUT", url: fixture.echoURL,
+                                body: index % 2 == 0 ? .none : .bytes(body), timeout: .seconds(3)))
+                        }
+                        if index % 3 == 0 { task.cancel() }
+                        return (try? await task.value) != nil
+                    }
+                }
+                var succeeded = 0
+                for await ok in group where ok { succeeded += 1 }
+                return succeeded
+            }
+            // Each request ends (answer, error or cancellation); the latency ones mostly succeed.
+            #expect(outcomes > 0)
+            #expect(outcomes < 300)
+            fixture.fakes.clearFaults()  // cancelled requests left some unused
+            let after = try await fixture.client.send(HTTPRequest(url: fixture.echoURL))
+            #expect(after.status == 200)  // the engine still works
+        }
+    }
 }
