@@ -17,5 +17,8 @@ struct Runner: AsyncParsableCommand {
             CancelCommand.self,
             RetryCommand.self,
             JobsCommand.self,
+            SpeakCommand.self,
+            TranscribeCommand.self,
+            HTTPLoadCommand.self,
         ])
 }

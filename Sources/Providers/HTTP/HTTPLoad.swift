@@ -1,0 +1,41 @@
+import Foundation
+
+/// Drives many GETs through `HTTPClient` with bounded concurrency: the measuring side of
+/// `benchmarks/providers.sh` (compared with `curl --parallel` against the same fake).
+package enum HTTPLoad {
+    package struct Report: Sendable {
+        package var requests: Int
+        package var failures: Int
+        package var bytes: Int64
+        package var seconds: Double
+        package var requestsPerSecond: Double { Double(requests) / max(seconds, 1e-9) }
+    }
+
+    /// Fetches `url` `requests` times, `concurrency` at once, keeping each body in memory or,
+    /// with `toDevNull`, streaming it to /dev/null (what `curl -o /dev/null` does).
+    package static func run(url: String, requests: Int, concurrency: Int, toDevNull: Bool = false, client: HTTPClient = .shared) async -> Report {
+        let destination: ResponseDestination = toDevNull ? .file(path: "/dev/null") : .memory(limit: 1 << 30)
+        let start = ContinuousClock.now
+        var bytes: Int64 = 0
+        var failures = 0
+        await withTaskGroup(of: Int64?.self) { group in
+            var started = 0
+            func startNext() {
+                guard started < requests else { return }
+                started += 1
+                group.addTask {
+                    guard let response = try? await client.send(HTTPRequest(url: url, response: destination)),
+                        response.isSuccess
+                    else { return nil }
+                    return response.bodyLength
+                }
+            }
+            for _ in 0..<max(1, concurrency) { startNext() }
+            for await result in group {
+                if let result { bytes += result } else { failures += 1 }
+                startNext()
+            }
+        }
+        return Report(requests: requests, failures: failures, bytes: bytes, seconds: (ContinuousClock.now - start) / .seconds(1))
+    }
+}
