@@ -1,1 +1,0 @@
-// Providers: see README and ../shared/DESIGN.md.

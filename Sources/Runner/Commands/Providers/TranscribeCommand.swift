@@ -1,0 +1,35 @@
+import ArgumentParser
+import Logging
+import Providers
+
+/// `runner transcribe AUDIO... --out DIR`: transcripts and captions through Rev.ai or an
+/// OpenAI-compatible server.
+struct TranscribeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transcribe", abstract: "Transcribe audio files: transcript.json, transcript.txt, captions.srt, captions.vtt per input.")
+
+    @Argument(help: "Audio files.") var audio: [String]
+    @Option(name: .long, help: "Output directory (one sub-folder per input).") var out: String
+    @Option(help: "revai | openai") var engine: String = "revai"
+    @Option(help: "Language code, e.g. en.") var language: String?
+    @Option(help: "Inputs transcribed at once.") var concurrency: Int = 4
+
+    func validate() throws {
+        guard !audio.isEmpty else { throw ValidationError("give at least one audio file") }
+        guard TranscriberKind(rawValue: engine) != nil else { throw ValidationError("--engine must be revai or openai") }
+        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
+    }
+
+    func run() async throws {
+        let logger = Logger(label: "runner.transcribe")
+        let transcriber = try TranscriberKind(rawValue: engine)!.make(environment: ProviderEnvironment(), logger: logger)
+        let outcomes = await TranscribeJob.run(
+            inputs: audio, outputDirectory: out, transcriber: transcriber, language: language, concurrency: concurrency, logger: logger)
+        for outcome in outcomes {
+            print(outcome.error.map { "\(outcome.input): FAILED: \($0)" } ?? "\(outcome.input): \(outcome.words) words -> \(outcome.directory)")
+        }
+        let failed = outcomes.filter { $0.error != nil }.count
+        print("\(outcomes.count - failed) of \(outcomes.count) transcribed")
+        if failed > 0 { throw ExitCode(1) }
+    }
+}

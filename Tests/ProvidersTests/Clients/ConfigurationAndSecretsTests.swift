@@ -1,0 +1,72 @@
+import FakeProviders
+import Foundation
+import Logging
+import Testing
+
+@testable import Providers
+
+struct ConfigurationTests {
+    @Test(arguments: [
+        (SpeechEngineKind.gemini, "GEMINI_API_KEY"), (.google, "GOOGLE_API_KEY"), (.openai, "OPENAI_API_KEY"),
+    ])
+    func missingKeyNamesTheVariable(engine: SpeechEngineKind, variable: String) throws {
+        let error = #expect(throws: ProviderError.self) {
+            _ = try engine.make(environment: ProviderEnvironment([:]), logger: Logger(label: "test"))
+        }
+        #expect(error?.kind == .missingConfiguration)
+        #expect(error?.description.contains(variable) == true)
+    }
+
+    @Test func missingRevTokenNamesTheVariable() {
+        let error = #expect(throws: ProviderError.self) {
+            _ = try TranscriberKind.revai.make(environment: ProviderEnvironment(["REVAI_ACCESS_TOKEN": ""]), logger: Logger(label: "test"))
+        }
+        #expect(error?.description.contains("REVAI_ACCESS_TOKEN") == true)
+    }
+
+    @Test func baseURLsFollowTheDesignConventions() throws {
+        let environment = ProviderEnvironment(["REVAI_ACCESS_TOKEN": "t", "OPENAI_API_KEY": "k", "REVAI_BASE_URL": "http://127.0.0.1:9/"])
+        #expect(try RevAIClient.Configuration(environment: environment).baseURL == "http://127.0.0.1:9")
+        #expect(try OpenAIClient.Configuration(environment: environment).baseURL == "https://api.openai.com/v1")
+        let gemini = try GeminiClient.Configuration(environment: ProviderEnvironment(["GEMINI_API_KEY": "g"]))
+        #expect(gemini.baseURL == "https://generativelanguage.googleapis.com")
+    }
+}
+
+struct SecretLeakTests {
+    /// Drives every client through failures and retries with logging at trace level, then
+    /// searches every log line and error description for any key or token.
+    @Test func noSecretInLogsOrErrors() async throws {
+        try await withFakes { fixture in
+            var errors: [String] = []
+            func collect(_ body: () async throws -> Void) async {
+                do { try await body() } catch { errors.append("\(error)"); errors.append(String(reflecting: error)) }
+            }
+            fixture.fakes.inject([.status(503), .status(429, retryAfter: "0")], into: .revai)
+            fixture.fakes.inject([.status(429, retryDelay: "0.01s"), .dropConnection], into: .gemini)
+            fixture.fakes.inject([.status(500)], into: .googleTTS)
+            fixture.fakes.inject([.status(503)], into: .openai)
+            let rev = try fixture.revai()
+            await collect { _ = try await rev.waitForCompletion(try await rev.submit(url: "https://m.example.com/a.mp3").id) }
+            await collect { _ = try await fixture.revai { $0.accessToken = fixture.fakes.keys.gemini }.job("x") }
+            await collect { _ = try await fixture.gemini().generateText("hello") }
+            await collect { _ = try await fixture.gemini { $0.apiKey = fixture.fakes.keys.openai }.generateText("hello") }
+            await collect { _ = try await fixture.googleTTS().synthesize("Hi.", encoding: .linear16) }
+            await collect { _ = try await fixture.googleTTS { $0.apiKey = fixture.fakes.keys.revai }.synthesize("Hi.", encoding: .linear16) }
+            await collect { _ = try await fixture.openAI().speech("Hi", format: "pcm") }
+            await collect { _ = try await fixture.openAI { $0.apiKey = fixture.fakes.keys.google }.speech("Hi", format: "pcm") }
+            let lines = fixture.logs.all
+            #expect(lines.contains { $0.contains("retrying") })  // the retries were logged
+            #expect(errors.count >= 8)
+            for secret in fixture.secrets {
+                for line in lines { #expect(!line.contains(secret), "log line leaks a key: \(line)") }
+                for error in errors { #expect(!error.contains(secret), "error leaks a key: \(error)") }
+            }
+        }
+    }
+
+    @Test func scrubRemovesSecretsFromServerText() {
+        let text = scrub("bad key sk-abcdef123456 given\nagain sk-abcdef123456", secrets: ["sk-abcdef123456"])
+        #expect(text == "bad key [redacted] given again [redacted]")
+    }
+}

@@ -1,0 +1,86 @@
+import FakeProviders
+import Foundation
+import Testing
+
+@testable import Providers
+
+struct TranscribeJobTests {
+    @Test(arguments: [TranscriberKind.revai, .openai])
+    func writesTranscriptAndCaptionsPerInput(engine: TranscriberKind) async throws {
+        try await withFakes { fixture in
+            let directory = NSTemporaryDirectory() + "providers-test-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let inputs = try [2.0, 5.0].map { try temporaryFile(toneWAV(seconds: $0), suffix: ".wav") }
+            defer { for input in inputs { try? FileManager.default.removeItem(atPath: input) } }
+            var environment = fixture.environment
+            environment.values["ESPEAK_RATE"] = nil
+            let transcriber: any Transcriber = switch engine {
+            case .revai: RevAITranscriber(client: try fixture.revai())
+            case .openai: OpenAITranscriber(client: try fixture.openAI())
+            }
+            let outcomes = await TranscribeJob.run(
+                inputs: inputs + ["/nonexistent/missing.wav"], outputDirectory: directory, transcriber: transcriber,
+                language: "en", logger: fixture.logger)
+            #expect(outcomes.count == 3)
+            #expect(outcomes[2].error?.contains("cannot read") == true)
+            for (outcome, seconds) in zip(outcomes, [2.0, 5.0]) {
+                #expect(outcome.error == nil)
+                #expect(outcome.words == Int(seconds * 2.5))
+                for file in TranscribeJob.files {
+                    #expect(FileManager.default.fileExists(atPath: outcome.directory + "/" + file), "\(file)")
+                }
+                let json = try Data(contentsOf: URL(fileURLWithPath: outcome.directory + "/transcript.json"))
+                let transcript = try JSONDecoder().decode(Transcript.self, from: json)
+                #expect(transcript.engine == engine.rawValue)
+                #expect(transcript.words.count == outcome.words)
+                #expect((transcript.words.last?.end ?? 0) <= seconds)
+                let srt = try String(contentsOfFile: outcome.directory + "/captions.srt", encoding: .utf8)
+                let vtt = try String(contentsOfFile: outcome.directory + "/captions.vtt", encoding: .utf8)
+                #expect(srt.hasPrefix("1\n00:00:00,000 --> 00:00:0"))
+                #expect(vtt.hasPrefix("WEBVTT\n\n00:00:00.000 --> "))
+                // Every word appears in the captions, in order.
+                let captionWords = srt.split(separator: "\n").filter { !$0.contains("-->") && Int($0) == nil }.flatMap { $0.split(separator: " ") }
+                #expect(captionWords.map { $0.lowercased() } == transcript.words.map { $0.text.lowercased() })
+            }
+            if engine == .revai { #expect(fixture.fakes.revai.jobsDeleted == 2) }
+        }
+    }
+}
+
+struct TranscriptFormatTests {
+    let transcript = Transcript(engine: "test", language: "en", duration: 5, text: "Hello there. General Kenobi!", words: [
+        .init(text: "Hello", start: 0.5, end: 0.9, speaker: 0, confidence: 0.9),
+        .init(text: "there.", start: 1.0, end: 1.4, speaker: 0, confidence: 0.8),
+        .init(text: "General", start: 2.0, end: 2.5, speaker: 1, confidence: 1),
+        .init(text: "Kenobi!", start: 2.6, end: 3.25, speaker: 1, confidence: 1),
+    ])
+
+    @Test func srtAndVTTBreakAtSentencesAndSpeakers() {
+        #expect(transcript.srt() == "1\n00:00:00,500 --> 00:00:01,400\nHello there.\n\n2\n00:00:02,000 --> 00:00:03,250\nGeneral Kenobi!\n")
+        #expect(transcript.vtt() == "WEBVTT\n\n00:00:00.500 --> 00:00:01.400\nHello there.\n\n00:00:02.000 --> 00:00:03.250\nGeneral Kenobi!\n")
+        #expect(Transcript.stamp(3661.25, ",") == "01:01:01,250")
+        #expect(transcript.plainText() == "Speaker 0: Hello there.\n\nSpeaker 1: General Kenobi!\n")
+    }
+
+    @Test func revElementsBecomeWordsWithPunctuation() throws {
+        let json = #"""
+        {"monologues":[{"speaker":1,"elements":[{"type":"text","value":"Hello","ts":0.5,"end_ts":1.5,"confidence":1.0},
+        {"type":"punct","value":" "},{"type":"text","value":"World","ts":1.75,"ts_end":2.85,"confidence":0.8},
+        {"type":"punct","value":"."},{"type":"unknown","value":"<inaudible>"}]}]}
+        """#
+        let rev = try JSONDecoder().decode(RevTranscript.self, from: Data(json.utf8))
+        let words = rev.transcript(language: "en", duration: nil).words
+        #expect(words.map(\.text) == ["Hello", "World."])
+        #expect(words.last?.end == 2.85)
+        #expect(words.allSatisfy { $0.speaker == 1 })
+    }
+
+    @Test(arguments: [100, 500, 5000])
+    func splitterKeepsTextAndLimit(limit: Int) {
+        let text = (0..<300).map { "Sentence number \($0) has a few words in it!" }.joined(separator: " ")
+            + " " + String(repeating: "x", count: 700)
+        let chunks = TextSplitter.split(text, limit: limit, measure: .utf8Bytes)
+        #expect(chunks.allSatisfy { $0.utf8.count <= limit })
+        #expect(chunks.joined().filter { !$0.isWhitespace } == text.filter { !$0.isWhitespace })
+    }
+}
