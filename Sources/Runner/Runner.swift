@@ -11,5 +11,6 @@ struct Runner: AsyncParsableCommand {
             BenchCommand.self,
             SpeakCommand.self,
             TranscribeCommand.self,
+            UploadCommand.self,
         ])
 }

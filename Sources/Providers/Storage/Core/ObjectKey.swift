@@ -37,9 +37,11 @@ package enum ObjectKey {
 
 /// Streaming SHA-256 of files, read in fixed-size chunks so memory stays flat.
 package enum FileDigest {
-    /// Lowercase hex SHA-256 and size of the file at `path`.
+    /// Lowercase hex SHA-256 and size of the file at `path`, or of `length` bytes from `offset`.
     /// - Throws: `StorageError.fileSystem` when the file cannot be read.
-    package static func sha256(path: String, chunkSize: Int = 1 << 20) throws -> (hex: String, size: Int64) {
+    package static func sha256(
+        path: String, offset: Int64 = 0, length: Int64? = nil, chunkSize: Int = 1 << 20
+    ) throws -> (hex: String, size: Int64) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw StorageError.fileSystem("open", path: path, errno: errno) }
         defer { close(fd) }
@@ -47,8 +49,9 @@ package enum FileDigest {
         var size: Int64 = 0
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
         defer { buffer.deallocate() }
-        while true {
-            let count = read(fd, buffer.baseAddress, chunkSize)
+        while length.map({ size < $0 }) ?? true {
+            let want = length.map { Int(min(Int64(chunkSize), $0 - size)) } ?? chunkSize
+            let count = pread(fd, buffer.baseAddress, want, off_t(offset + size))
             if count < 0 {
                 if errno == EINTR { continue }
                 throw StorageError.fileSystem("read", path: path, errno: errno)
