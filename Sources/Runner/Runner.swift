@@ -20,5 +20,6 @@ struct Runner: AsyncParsableCommand {
             SpeakCommand.self,
             TranscribeCommand.self,
             HTTPLoadCommand.self,
+            UploadCommand.self,
         ])
 }

@@ -1,0 +1,93 @@
+import Foundation
+
+/// What happened to one file of a batch upload (`runner upload` prints one per file).
+package struct UploadOutcome: Sendable, Codable, Equatable {
+    package enum Status: String, Sendable, Codable {
+        case uploaded
+        /// The destination already held the same SHA-256.
+        case skipped
+        case failed
+    }
+
+    package var source: String
+    package var key: String
+    package var uri: String
+    package var status: Status
+    package var bytes: Int64?
+    package var sha256: String?
+    /// Parts (or whole-file PUTs) sent by this run.
+    package var partsSent: Int?
+    /// Why it failed; never contains credentials.
+    package var error: String?
+}
+
+/// Uploads files and directory trees to an `ObjectStorage`, several files at once.
+package enum UploadBatch {
+    /// One file to upload and the key it goes to.
+    package struct Item: Sendable, Equatable {
+        package var source: String
+        package var key: String
+    }
+
+    /// The files under `paths`: a file goes to `prefix/name`; a directory's files (recursively,
+    /// upload-state sidecars and the local store's `.storage` folder left out) go to
+    /// `prefix/relative/path`, as `aws s3 cp --recursive` lays them out.
+    /// - Throws: `StorageError.fileSystem` for a path that does not exist.
+    package static func items(for paths: [String], prefix: String) throws -> [Item] {
+        var items: [Item] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw StorageError.fileSystem("no such file or directory: \(path)")
+            }
+            if !isDirectory.boolValue {
+                items.append(Item(source: path, key: ObjectKey.join(prefix, URL(fileURLWithPath: path).lastPathComponent)))
+                continue
+            }
+            let root = URL(fileURLWithPath: path).standardizedFileURL.path
+            for relative in try LocalFiles.regularFiles(under: root, skipping: LocalStorage.reservedFolder).sorted()
+            where !SidecarUploadStateStore.isSidecar(relative) {
+                items.append(Item(source: "\(root)/\(relative)", key: ObjectKey.join(prefix, relative)))
+            }
+        }
+        return items
+    }
+
+    /// Uploads `items` with at most `concurrency` files in flight, calling `report` as each one
+    /// finishes; one failure does not stop the others.
+    package static func run(
+        _ items: [Item], to storage: any ObjectStorage, concurrency: Int,
+        report: @escaping @Sendable (UploadOutcome) -> Void = { _ in }
+    ) async -> [UploadOutcome] {
+        await withTaskGroup(of: UploadOutcome.self) { group in
+            var pending = items[...]
+            var outcomes: [UploadOutcome] = []
+            func startNext() {
+                guard let item = pending.popFirst() else { return }
+                group.addTask { await upload(item, to: storage) }
+            }
+            for _ in 0..<max(1, concurrency) { startNext() }
+            while let outcome = await group.next() {
+                report(outcome)
+                outcomes.append(outcome)
+                startNext()
+            }
+            return outcomes
+        }
+    }
+
+    private static func upload(_ item: Item, to storage: any ObjectStorage) async -> UploadOutcome {
+        var outcome = UploadOutcome(
+            source: item.source, key: item.key, uri: storage.uri(for: item.key), status: .failed)
+        do {
+            let result = try await storage.put(file: item.source, key: item.key)
+            outcome.status = result.outcome == .uploaded ? .uploaded : .skipped
+            outcome.bytes = result.bytes
+            outcome.sha256 = result.sha256
+            outcome.partsSent = result.partsSent
+        } catch {
+            outcome.error = "\(error)"
+        }
+        return outcome
+    }
+}
