@@ -24,7 +24,7 @@ struct JobExecutor: Sendable {
             throw StepError(step: nil, underlying: StepFailure(
                 code: "invalid_plan", message: String(describing: error), retryable: false))
         }
-        let finished = try await StoreRetry.run { try await store.steps(of: job.lease.jobID) }
+        let finished = job.hasSteps ? try await StoreRetry.run { try await store.steps(of: job.lease.jobID) } : []
         var outputs: [String: JSON] = [:]
         for record in finished where record.status == .succeeded {
             outputs[record.name] = JSON(unchecked: record.output ?? "null")

@@ -2,6 +2,7 @@ import Foundation
 
 extension SQLJobStore {
     func startStep(_ lease: Lease, name: String, index: Int) async throws {
+        if backend.dialect == .postgres { return try await startStepPostgres(lease, name: name, index: index) }
         try await backend.transaction(write: true) { c in
             try Self.fence(c, lease, "start step")
             let rows = try c.query(
@@ -18,6 +19,9 @@ extension SQLJobStore {
     }
 
     func completeStep(_ lease: Lease, name: String, output: JSON, progress: Progress) async throws {
+        if backend.dialect == .postgres {
+            return try await completeStepPostgres(lease, name: name, output: output, progress: progress)
+        }
         try await backend.transaction(write: true) { c in
             try Self.fence(c, lease, "complete step")
             let rows = try c.query(
@@ -57,6 +61,7 @@ extension SQLJobStore {
     }
 
     func completeJob(_ lease: Lease, output: JSON) async throws {
+        if backend.dialect == .postgres, try await completeJobPostgres(lease, output: output) { return }
         try await backend.transaction(write: true) { c in
             let rows = try c.query(
                 """
