@@ -25,23 +25,35 @@ extension SQLJobStore {
         try Self.requireFence(rows, lease, "start step")
     }
 
-    func completeStepPostgres(_ lease: Lease, name: String, output: JSON, progress: Progress) async throws {
+    func completeStepPostgres(_ lease: Lease, name: String, output: JSON, progress: Progress, jobOutput: JSON?) async throws {
+        // $9 (the job's output) finishes the job in the same statement when it is not NULL. The two
+        // events go in one INSERT, so `step.succeeded` gets the smaller id.
         let rows = try await backend.single(
             """
             WITH fence AS (
-              UPDATE jobs SET updated_at = {now}, steps_done = $5::int, steps_total = $6::int, progress = $7::float8
+              UPDATE jobs SET updated_at = {now}, steps_done = $5::int, steps_total = $6::int,
+                progress = CASE WHEN $9::jsonb IS NULL THEN $7::float8 ELSE 1 END,
+                status = CASE WHEN $9::jsonb IS NULL THEN status ELSE 'succeeded' END,
+                output = CASE WHEN $9::jsonb IS NULL THEN output ELSE $9::jsonb END,
+                error = CASE WHEN $9::jsonb IS NULL THEN error ELSE NULL END,
+                locked_by = CASE WHEN $9::jsonb IS NULL THEN locked_by ELSE NULL END,
+                heartbeat_at = CASE WHEN $9::jsonb IS NULL THEN heartbeat_at ELSE NULL END,
+                finished_at = CASE WHEN $9::jsonb IS NULL THEN finished_at ELSE {now} END
               WHERE id = $1::uuid AND lock_token = $2 AND status = 'running' RETURNING id
             ), step AS (
               UPDATE steps SET status = 'succeeded', output = $4::jsonb, finished_at = {now}
               WHERE job_id = $1::uuid AND name = $3::text AND status = 'running' AND EXISTS (SELECT 1 FROM fence)
               RETURNING name
             ), logged AS (
-              INSERT INTO events (job_id, at, type, source, step) SELECT $1::uuid, {now}, 'step.succeeded', $8::text, name FROM step
+              INSERT INTO events (job_id, at, type, source, step)
+              SELECT $1::uuid, {now}, 'step.succeeded', $8::text, name FROM step
+              UNION ALL
+              SELECT id, {now}, 'job.succeeded', $8::text, NULL FROM fence WHERE $9::jsonb IS NOT NULL
             )
             SELECT COUNT(*) FROM fence
             """,
             [.uuid(lease.jobID), .int(lease.token), .text(name), .text(output.text), .int(progress.stepsDone),
-             .int(progress.stepsTotal), .double(progress.fraction), .text(lease.workerID)])
+             .int(progress.stepsTotal), .double(progress.fraction), .text(lease.workerID), .optional(jobOutput?.text)])
         try Self.requireFence(rows, lease, "complete step")
     }
 
