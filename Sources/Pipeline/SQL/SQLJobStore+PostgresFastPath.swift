@@ -8,7 +8,8 @@ extension SQLJobStore {
         let rows = try await backend.single(
             """
             WITH fence AS (
-              UPDATE jobs SET updated_at = {now} WHERE id = $1::uuid AND lock_token = $2 AND status = 'running' RETURNING id
+              -- A row lock, not an update: no new row version, no index writes.
+              SELECT id FROM jobs WHERE id = $1::uuid AND lock_token = $2 AND status = 'running' FOR NO KEY UPDATE
             ), step AS (
               INSERT INTO steps (job_id, name, idx, status, attempts, started_at)
               SELECT id, $3::text, $4::int, 'running', 1, {now} FROM fence
