@@ -33,6 +33,9 @@ final class PGConnection: SQLConnection {
         handle = conn
         // Server notices ("relation already exists, skipping") are not ours to print.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        // Every statement gets a time limit (a lock wait included); set here rather than in the
+        // URL so a user's own `options` stay as they are.
+        try command("SET statement_timeout = '60s'")
     }
 
     deinit { PQfinish(handle) }
