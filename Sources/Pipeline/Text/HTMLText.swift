@@ -84,7 +84,7 @@ enum HTMLText {
                 if blocks.contains(name) { endParagraph() } else if !name.isEmpty { text += " " }
                 continue
             }
-            text.unicodeScalars.append(chars[i])
+            if skipDepth.isEmpty { text.unicodeScalars.append(chars[i]) }
             i += 1
         }
         endParagraph()

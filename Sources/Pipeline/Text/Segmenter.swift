@@ -103,7 +103,7 @@ enum Sentences {
                 var end = i + 1
                 while end < chars.count, ".!?…".contains(chars[end]) || closers.contains(chars[end]) { end += 1 }
                 if end == chars.count || chars[end].isWhitespace {
-                    if ch != "." || !isAbbreviation(chars, dot: i, start: start) {
+                    if ch != "." || !(isAbbreviation(chars, dot: i, start: start) || nextStartsLowercase(chars, after: end)) {
                         let sentence = String(chars[start..<end]).trimmingCharacters(in: .whitespaces)
                         if !sentence.isEmpty { sentences.append(sentence) }
                         start = end
@@ -117,6 +117,13 @@ enum Sentences {
         let rest = String(chars[min(start, chars.count)...]).trimmingCharacters(in: .whitespaces)
         if !rest.isEmpty { sentences.append(rest) }
         return sentences
+    }
+
+    /// A dot followed by a lowercase word ("5 p.m. today") does not end a sentence.
+    static func nextStartsLowercase(_ chars: [Character], after index: Int) -> Bool {
+        var j = index
+        while j < chars.count, chars[j].isWhitespace { j += 1 }
+        return j < chars.count && chars[j].isLowercase
     }
 
     /// True when the word before the dot at `dot` is an abbreviation or an initial ("J.").
