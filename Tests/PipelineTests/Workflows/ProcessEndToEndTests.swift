@@ -29,6 +29,7 @@ struct ProcessEndToEndTests {
         func process() async throws -> BatchReport {
             var options = BatchProcess.Options(inputDirectory: input, localOutput: output, databaseURL: "sqlite:\(output)/state.sqlite")
             options.chunkSeconds = 10
+            options.segmentChars = 120
             options.concurrency = 3
             return try await BatchProcess(options: options, services: services).run { _ in }
         }
@@ -44,8 +45,7 @@ struct ProcessEndToEndTests {
         if bad {
             try Data().write(to: URL(fileURLWithPath: input + "/empty.txt"))
             try Data("plain words, not a zip".utf8).write(to: URL(fileURLWithPath: input + "/broken.epub"))
-            let mp3 = try Data(contentsOf: URL(fileURLWithPath: uploads + "/welcome.mp3"))
-            try (Data(repeating: 0x5A, count: 4096) + mp3.suffix(2000)).write(to: URL(fileURLWithPath: input + "/corrupt.mp3"))
+            try Data(String(repeating: "not audio at all ", count: 300).utf8).write(to: URL(fileURLWithPath: input + "/corrupt.mp3"))
             try shell("python3", "-c", """
                 import zipfile
                 with zipfile.ZipFile('\(input)/bomb.epub', 'w', zipfile.ZIP_DEFLATED) as z:
@@ -130,9 +130,18 @@ struct ProcessEndToEndTests {
             let transcript = try JSONDecoder().decode(Transcript.self, from: Data(contentsOf: URL(fileURLWithPath: jobDir + "/transcript.json")))
             #expect(!transcript.words.isEmpty)
             #expect(zip(transcript.words, transcript.words.dropFirst()).allSatisfy { $0.start <= $1.start })
-            for captions in ["captions.srt", "captions.vtt"] {
-                #expect(try Self.shell("ffmpeg", "-v", "error", "-i", jobDir + "/" + captions, "-f", "null", "-") == 0, "\(captions)")
+            for (captions, format) in [("captions.srt", "srt"), ("captions.vtt", "webvtt")] {
+                #expect(try Self.shell("ffmpeg", "-v", "error", "-i", jobDir + "/" + captions, "-f", format, "-y", "/dev/null") == 0, "\(captions)")
             }
+            let cues = try Self.srtCues(jobDir + "/captions.srt")
+            #expect(cues.count >= 3)
+            for (i, cue) in cues.enumerated() {
+                #expect(cue.lines.count <= 2 && cue.lines.allSatisfy { !$0.isEmpty && $0.count <= 42 }, "\(cue.lines)")
+                let next = i + 1 < cues.count ? cues[i + 1].start : Double.infinity
+                #expect(cue.end <= next && cue.end - cue.start <= 7.0005)
+                #expect(cue.end - cue.start >= 0.9995 || abs(cue.end - next) < 0.0005, "cue \(i + 1) shorter than 1 s")
+            }
+            #expect(cues.flatMap { $0.lines.joined(separator: " ").split(separator: " ") }.count == transcript.words.count)
         }
 
         let expectedFailures = ["empty.txt": "empty_text", "broken.epub": "bad_epub", "bomb.epub": "zip_bomb", "corrupt.mp3": "bad_media"]
@@ -168,6 +177,23 @@ struct ProcessEndToEndTests {
         }
         #expect(cached >= 1 && cached < total)
         await run.fakes.shutdown()
+    }
+
+    /// Parses SubRip strictly: number, `HH:MM:SS,mmm --> HH:MM:SS,mmm`, text lines, blank line.
+    static func srtCues(_ path: String) throws -> [(start: Double, end: Double, lines: [String])] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        func seconds(_ s: Substring) throws -> Double {
+            let parts = s.split(whereSeparator: { $0 == ":" || $0 == "," }).compactMap { Double($0) }
+            try #require(parts.count == 4)
+            return parts[0] * 3600 + parts[1] * 60 + parts[2] + parts[3] / 1000
+        }
+        return try text.components(separatedBy: "\n\n").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.enumerated().map { i, block in
+            let lines = block.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.isEmpty }
+            try #require(lines.count >= 3 && lines[0] == "\(i + 1)", "block \(i + 1)")
+            let times = lines[1].components(separatedBy: " --> ")
+            try #require(times.count == 2)
+            return (try seconds(Substring(times[0])), try seconds(Substring(times[1])), lines.dropFirst(2).map(String.init))
+        }
     }
 
     static func chapterCount(_ path: String) throws -> Int {

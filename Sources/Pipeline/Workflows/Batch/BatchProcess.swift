@@ -18,6 +18,8 @@ package struct BatchProcess: Sendable {
         package var engine = "espeak"
         package var voice: String?
         package var maxInputChars = 500_000
+        /// Target narration segment size (capped by the engine's limit).
+        package var segmentChars: Int?
         /// `revai`, `openai`, `none`, or nil to pick from the environment.
         package var transcriber: String?
         package var chunkSeconds: Double?
@@ -138,7 +140,7 @@ package struct BatchProcess: Sendable {
         let input: JSON
         if workflow == "narrate" {
             input = try JSON(encoding: NarrateInput(sourceKey: sourceKey, name: name, engine: options.engine, voice: options.voice,
-                                                   maxInputChars: options.maxInputChars))
+                                                   maxInputChars: options.maxInputChars, segmentChars: options.segmentChars))
         } else {
             let transcriber = transcriberName()
             input = try JSON(encoding: TranscribeInput(

@@ -27,6 +27,7 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "Longest chunk sent to speech-to-text, in seconds.") var chunkSeconds: Double?
     @Option(help: "Language code for transcription.") var language: String?
     @Option(help: "Longest text accepted, in characters.") var maxInputChars: Int = 500_000
+    @Option(help: "Target narration segment size in characters (capped by the engine's limit).") var segmentChars: Int?
     @Option(help: "Jobs run at once.") var concurrency: Int = 2
     @Option(help: "S3 endpoint URL (with --out s3://…).") var endpoint: String?
     @Flag(help: "Print the report as JSON.") var json = false
@@ -65,6 +66,7 @@ struct ProcessCommand: AsyncParsableCommand {
         options.engine = engine
         options.voice = voice
         options.maxInputChars = maxInputChars
+        options.segmentChars = segmentChars
         options.transcriber = transcriber
         options.chunkSeconds = chunkSeconds
         options.language = language
