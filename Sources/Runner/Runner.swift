@@ -21,5 +21,6 @@ struct Runner: AsyncParsableCommand {
             TranscribeCommand.self,
             HTTPLoadCommand.self,
             UploadCommand.self,
+            ProcessCommand.self,
         ])
 }

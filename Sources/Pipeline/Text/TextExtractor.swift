@@ -1,0 +1,129 @@
+import Foundation
+
+/// A chapter of extracted text: paragraphs separated by blank lines.
+struct ExtractedChapter: Codable, Sendable, Equatable {
+    var title: String?
+    var text: String
+}
+
+/// What `extract_text` produces.
+struct ExtractedText: Codable, Sendable, Equatable {
+    var format: String
+    var encoding: String?
+    var title: String?
+    var chapters: [ExtractedChapter]
+    var warnings: [String]
+    var characters: Int
+}
+
+/// Reads txt, md, html and epub files into chapters of plain text.
+enum TextExtractor {
+    static let extensions: Set<String> = ["txt", "text", "md", "markdown", "html", "htm", "xhtml", "epub"]
+
+    /// - Throws: `StepFailure` (not retryable) for an unsupported, empty, oversized or broken input.
+    static func extract(path: String, maxCharacters: Int) throws -> ExtractedText {
+        let ext = (path as NSString).pathExtension.lowercased()
+        guard extensions.contains(ext) else {
+            throw StepFailure(code: "unsupported_format", message: "\((path as NSString).lastPathComponent): .\(ext) is not a text format", retryable: false)
+        }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
+        // Four bytes per character at most in UTF-8: a larger plain file cannot be under the limit.
+        if ext != "epub", size > maxCharacters * 4 + 4 {
+            throw tooLong(path, "\(size) bytes")
+        }
+        var result: ExtractedText
+        if ext == "epub" {
+            result = try EpubText.extract(path: path, maxCharacters: maxCharacters)
+        } else {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw StepFailure(code: "unreadable", message: "cannot read \(path)", retryable: false)
+            }
+            let decoded = TextDecoding.decode(data)
+            let title: String?
+            let chapters: [ExtractedChapter]
+            switch ext {
+            case "md", "markdown": (title, chapters) = (nil, Markdown.chapters(decoded.text))
+            case "html", "htm", "xhtml": (title, chapters) = HTMLText.chapters(decoded.text)
+            default: (title, chapters) = (nil, [TextCleanup.tidy(ExtractedChapter(title: nil, text: PlainText.paragraphs(decoded.text)))])
+            }
+            result = ExtractedText(format: ext, encoding: decoded.encoding, title: title, chapters: chapters,
+                                   warnings: decoded.warnings, characters: 0)
+        }
+        result.chapters = result.chapters.filter { !$0.text.isEmpty }
+        result.characters = result.chapters.reduce(0) { $0 + $1.text.count }
+        guard result.characters > 0, result.chapters.contains(where: { $0.text.contains { $0.isLetter || $0.isNumber } }) else {
+            throw StepFailure(code: "empty_text", message: "\((path as NSString).lastPathComponent) contains no text to narrate", retryable: false)
+        }
+        guard result.characters <= maxCharacters else { throw tooLong(path, "\(result.characters) characters") }
+        return result
+    }
+
+    static func tooLong(_ path: String, _ what: String) -> StepFailure {
+        StepFailure(code: "input_too_long", message: "\((path as NSString).lastPathComponent) has \(what), more than --max-input-chars allows", retryable: false)
+    }
+}
+
+enum PlainText {
+    /// Normalises line ends; single line breaks inside a paragraph become spaces.
+    static func paragraphs(_ text: String) -> String {
+        let unified = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        var paragraphs: [String] = []
+        var current: [String] = []
+        for line in unified.components(separatedBy: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty {
+                if !current.isEmpty { paragraphs.append(current.joined(separator: " ")); current = [] }
+            } else {
+                current.append(trimmed)
+            }
+        }
+        if !current.isEmpty { paragraphs.append(current.joined(separator: " ")) }
+        return paragraphs.map(TextCleanup.collapse).joined(separator: "\n\n")
+    }
+}
+
+/// Markdown to chapters: `#`, `##` and `###` headings start chapters; emphasis, links, images,
+/// code fences and HTML tags are reduced to their readable text.
+enum Markdown {
+    static func chapters(_ text: String) -> [ExtractedChapter] {
+        var chapters: [ExtractedChapter] = []
+        var title: String?
+        var body: [String] = []
+        var inFence = false
+        func flush() {
+            let chapter = TextCleanup.tidy(ExtractedChapter(title: title, text: PlainText.paragraphs(body.joined(separator: "\n"))))
+            if !chapter.text.isEmpty { chapters.append(chapter) }
+            body = []
+        }
+        for rawLine in text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n") {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("```") || line.hasPrefix("~~~") { inFence.toggle(); continue }
+            if inFence { continue }
+            let hashes = line.prefix { $0 == "#" }.count
+            if hashes >= 1, hashes <= 3, line.dropFirst(hashes).first == " " {
+                flush()
+                title = inline(String(line.dropFirst(hashes))).trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            var content = line
+            if hashes > 3 { content = String(line.dropFirst(hashes)) }
+            for marker in ["> ", "- ", "* ", "+ "] where content.hasPrefix(marker) { content = String(content.dropFirst(2)) }
+            if content.allSatisfy({ "-*_= ".contains($0) }) && content.count >= 3 { content = "" }  // rules
+            body.append(inline(content))
+        }
+        flush()
+        return chapters
+    }
+
+    /// Inline markup removed: images dropped, links keep their text, emphasis and code marks removed.
+    static func inline(_ s: String) -> String {
+        var out = s
+        out = out.replacingOccurrences(of: #"!\[[^\]]*\]\([^)]*\)"#, with: "", options: .regularExpression)
+        out = out.replacingOccurrences(of: #"\[([^\]]*)\]\([^)]*\)"#, with: "$1", options: .regularExpression)
+        out = out.replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression)
+        out = out.replacingOccurrences(of: #"(\*\*|__|\*|`)"#, with: "", options: .regularExpression)
+        out = out.replacingOccurrences(of: #"(^|\s)_([^_]+)_"#, with: "$1$2", options: .regularExpression)
+        return HTMLText.decodeEntities(out)
+    }
+}

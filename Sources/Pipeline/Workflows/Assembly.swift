@@ -1,0 +1,54 @@
+import Foundation
+import MediaCore
+import Providers
+
+/// Joins the segment clips in order with their pauses, into `audio.mp3` and `audio.m4b` (with
+/// a chapter marker per chapter and title tags). Loudness is not normalised yet.
+struct Assembly {
+    let services: WorkflowServices
+
+    func run(plan: SegmentPlan, clips: [SynthesizedSegment], name: String, context: StepContext) async throws -> AssembledAudio {
+        let folder = try services.scratchFolder(context.jobID, context.step)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var items: [ConcatenationItem] = []
+        for (i, clip) in clips.enumerated() {
+            let path = folder + "/\(i).flac"
+            try await services.storage.get(key: clip.cacheKey, to: path)
+            items.append(ConcatenationItem(path: path, pauseAfter: plan.segments.indices.contains(i) ? plan.segments[i].pauseAfter : 0.3))
+        }
+        let first = items[0].path
+        let clipRate = try await runOnDedicatedThread(name: "assemble") { try MediaProbe.probe(path: first).audio?.sampleRate ?? 22_050 }
+        // A rate both mp3 and AAC take.
+        let rate = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000].contains(clipRate) ? clipRate : 24_000
+        let audio = AudioFormat(sampleRate: rate, channels: 1)
+        let title = plan.title ?? ((name as NSString).deletingPathExtension)
+        let metadata = ["title": title, "album": title, "artist": "narrate", "genre": "Speech"]
+        let mp3 = folder + "/audio.mp3"
+        let m4b = folder + "/audio.m4b"
+        let itemsCopy = items
+        let spans = try await runOnDedicatedThread(name: "assemble") {
+            try AudioConcatenation.concatenate(itemsCopy, to: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata))
+        }
+        let total = spans.last?.endSeconds ?? 0
+        var chapters: [Chapter] = []
+        var lastChapter = -1
+        for (i, segment) in plan.segments.enumerated() where i < spans.count && segment.chapter != lastChapter {
+            lastChapter = segment.chapter
+            let title = plan.chapterTitles.indices.contains(segment.chapter) ? plan.chapterTitles[segment.chapter] : nil
+            let start = chapters.isEmpty ? 0 : spans[i].startSeconds
+            if !chapters.isEmpty { chapters[chapters.count - 1].end = start }
+            chapters.append(Chapter(title: title ?? "Chapter \(chapters.count + 1)", start: start, end: total))
+        }
+        let chapterList = chapters
+        try await runOnDedicatedThread(name: "assemble") {
+            _ = try AudioConcatenation.concatenate(itemsCopy, to: m4b, options: EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList))
+        }
+        let assets = [
+            try await services.publish(mp3, job: context.jobID, relative: "audio.mp3", kind: "audio", context: context),
+            try await services.publish(m4b, job: context.jobID, relative: "audio.m4b", kind: "audiobook", context: context),
+        ]
+        return AssembledAudio(duration: total, spans: spans.map { [$0.startSeconds, $0.endSeconds] },
+                              chapters: chapters.map { ChapterMark(title: $0.title, start: $0.start, end: $0.end) },
+                              assets: assets, loudness: "not normalised")
+    }
+}

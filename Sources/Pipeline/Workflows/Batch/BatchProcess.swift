@@ -1,0 +1,172 @@
+import Crypto
+import Foundation
+import Logging
+import Providers
+
+/// `runner process DIR`: one job per file (narrate for text, transcribe for audio/video),
+/// enqueued idempotently (the unique key hashes the content, the workflow and its options),
+/// run by an in-process worker, with progress lines and a report.
+package struct BatchProcess: Sendable {
+    package struct Options: Sendable {
+        package var inputDirectory: String
+        /// Excluded from the scan when it lies inside the input folder.
+        package var localOutput: String?
+        package var databaseURL: String
+        /// Run a worker in this process (always true for SQLite).
+        package var work = true
+        package var concurrency = 2
+        package var engine = "espeak"
+        package var voice: String?
+        package var maxInputChars = 500_000
+        /// Target narration segment size (capped by the engine's limit).
+        package var segmentChars: Int?
+        /// `revai`, `openai`, `none`, or nil to pick from the environment.
+        package var transcriber: String?
+        package var chunkSeconds: Double?
+        package var language: String?
+
+        package init(inputDirectory: String, localOutput: String?, databaseURL: String) {
+            self.inputDirectory = inputDirectory
+            self.localOutput = localOutput
+            self.databaseURL = databaseURL
+        }
+    }
+
+    package let options: Options
+    package let services: WorkflowServices
+
+    package init(options: Options, services: WorkflowServices) {
+        self.options = options
+        self.services = services
+    }
+
+    /// The transcriber chosen by flag, else by which key the environment holds.
+    package func transcriberName() -> String? {
+        if let flag = options.transcriber { return flag == "none" ? nil : flag }
+        if services.environment.optional("REVAI_ACCESS_TOKEN") != nil { return "revai" }
+        if services.environment.optional("OPENAI_API_KEY") != nil { return "openai" }
+        return nil
+    }
+
+    /// Runs everything. `progress` receives one human-readable line per change.
+    package func run(progress: @escaping @Sendable (String) -> Void) async throws -> BatchReport {
+        let started = ContinuousClock.now
+        let store = try await openJobStore(url: options.databaseURL)
+        defer { Task { await store.close() } }
+        try await store.migrate()
+        var files: [BatchReport.File] = []
+        var jobs: [(index: Int, id: UUID)] = []
+        for path in try BatchClassifier.files(in: options.inputDirectory, excluding: options.localOutput) {
+            let relative = String(path.dropFirst(URL(fileURLWithPath: options.inputDirectory).standardizedFileURL.path.count)).trimmingPrefix("/")
+            guard let workflow = BatchClassifier.workflow(for: path) else {
+                files.append(.init(path: String(relative), workflow: nil, status: "skipped", jobID: nil, newJob: false,
+                                   error: "not a text, audio or video file", manifest: nil, skippedSteps: []))
+                continue
+            }
+            let (input, key) = try await prepare(path: path, workflow: workflow)
+            let result = try await store.enqueue(EnqueueRequest(workflow: workflow, input: input, uniqueKey: key), source: "runner-process")
+            files.append(.init(path: String(relative), workflow: workflow, status: "queued", jobID: result.jobID.uuidString.lowercased(),
+                               newJob: result.created, error: nil, manifest: nil, skippedSteps: []))
+            jobs.append((files.count - 1, result.jobID))
+            progress("\(result.created ? "enqueued" : "found   ") \(workflow) \(relative) (job \(result.jobID.uuidString.lowercased().prefix(8)))")
+        }
+        let ids = jobs.map(\.id)
+        let names = jobs.map { files[$0.index].path }
+        let watcher = Task { await watch(store: store, jobs: ids, names: names, progress: progress) }
+        if options.work {
+            var registry = WorkflowRegistry.builtIn
+            registry.registerMediaWorkflows(services)
+            var configuration = WorkerConfiguration()
+            configuration.concurrency = max(1, options.concurrency)
+            configuration.exitWhenIdle = true
+            configuration.pollInterval = .milliseconds(200)
+            configuration.retryBaseDelay = .milliseconds(500)
+            if options.databaseURL.hasPrefix("sqlite:") {
+                // One process owns an embedded database: a job left running by a killed run is
+                // taken back quickly.
+                configuration.rescueAfter = .seconds(4)
+            }
+            try await Worker(store: store, registry: registry, configuration: configuration, logger: services.logger).run()
+        }
+        while true {  // without a local worker: wait for the fleet
+            var open = false
+            for job in jobs where !(try await store.job(job.id)?.status.isFinal ?? true) { open = true }
+            if !open { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        watcher.cancel()
+        await watcher.value
+        for (index, id) in jobs {
+            guard let job = try await store.job(id) else { continue }
+            files[index].status = job.status.rawValue
+            files[index].error = job.error.flatMap(Self.errorText)
+            files[index].manifest = job.output.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))["manifest"] }
+            files[index].seconds = job.finishedAt.map { $0.timeIntervalSince(job.createdAt) }
+            if files[index].workflow == "transcribe", let input = try? JSON(text: job.input).decode(TranscribeInput.self) {
+                files[index].skippedSteps = Self.skipped(input)
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        return BatchReport(output: services.storage.uri(for: "jobs/"), database: DatabaseURL.redact(options.databaseURL), files: files,
+                           elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    static func skipped(_ input: TranscribeInput) -> [SkippedStep] {
+        if input.transcriberKind == nil {
+            return ["transcribe", "summarize", "embed"].map {
+                SkippedStep(step: $0, reason: "no speech-to-text provider", enableWith: "REVAI_ACCESS_TOKEN or OPENAI_API_KEY")
+            }
+        }
+        if input.summarize != true {
+            return ["summarize", "embed"].map { SkippedStep(step: $0, reason: "no Gemini key", enableWith: "GEMINI_API_KEY") }
+        }
+        return []
+    }
+
+    static func errorText(_ json: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json }
+        let step = (object["step"] as? String).map { " in \($0)" } ?? ""
+        return "\(object["code"] as? String ?? "error")\(step): \(object["message"] as? String ?? "")"
+    }
+
+    /// Stores the file under `inputs/<sha256>/<name>` and builds the job input and unique key.
+    func prepare(path: String, workflow: String) async throws -> (JSON, String) {
+        let digest = try await BlockingIO.run { try FileDigest.sha256(path: path) }
+        let name = (path as NSString).lastPathComponent
+        let sourceKey = "inputs/\(digest.hex)/\(name)"
+        if try await services.storage.head(key: sourceKey) == nil {
+            _ = try await services.storage.put(file: path, key: sourceKey)
+        }
+        let input: JSON
+        if workflow == "narrate" {
+            input = try JSON(encoding: NarrateInput(sourceKey: sourceKey, name: name, engine: options.engine, voice: options.voice,
+                                                   maxInputChars: options.maxInputChars, segmentChars: options.segmentChars))
+        } else {
+            let transcriber = transcriberName()
+            input = try JSON(encoding: TranscribeInput(
+                sourceKey: sourceKey, name: name, transcriber: transcriber, language: options.language, chunkSeconds: options.chunkSeconds,
+                summarize: transcriber != nil && services.environment.optional("GEMINI_API_KEY") != nil))
+        }
+        let material = "media-workflows-v1\n\(workflow)\n\(input.text)"
+        let key = SHA256.hash(data: Data(material.utf8)).map { String(format: "%02x", $0) }.joined()
+        return (input, key)
+    }
+
+    /// Prints a line whenever a job's status or finished-step count changes.
+    func watch(store: any JobStore, jobs: [UUID], names: [String], progress: @Sendable (String) -> Void) async {
+        var seen: [UUID: String] = [:]
+        while !Task.isCancelled {
+            var done = 0
+            for (i, id) in jobs.enumerated() {
+                guard let job = try? await store.job(id) else { continue }
+                if job.status.isFinal { done += 1 }
+                let state = "\(job.status.rawValue) \(job.stepsDone)/\(job.stepsTotal)"
+                if seen[id] != state {
+                    seen[id] = state
+                    progress("[\(done)/\(jobs.count) done] \(names[i]): \(job.status.rawValue), steps \(job.stepsDone)/\(job.stepsTotal) (\(Int(job.progress * 100))%)")
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+}

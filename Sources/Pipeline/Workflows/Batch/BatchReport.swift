@@ -1,0 +1,51 @@
+import Foundation
+
+/// What `runner process` did with each file.
+package struct BatchReport: Codable, Sendable {
+    package struct File: Codable, Sendable {
+        package var path: String
+        package var workflow: String?
+        /// A job status (`succeeded`, `dead`, …) or `skipped` for a file no workflow takes.
+        package var status: String
+        package var jobID: String?
+        /// False when the job existed already (the file was enqueued by an earlier run).
+        package var newJob: Bool
+        package var error: String?
+        package var manifest: String?
+        package var skippedSteps: [SkippedStep]
+        package var seconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case path, workflow, status, jobID = "job_id", newJob = "new_job", error, manifest
+            case skippedSteps = "skipped_steps", seconds
+        }
+    }
+
+    package var output: String
+    package var database: String
+    package var files: [File]
+    package var elapsedSeconds: Double
+
+    enum CodingKeys: String, CodingKey { case output, database, files, elapsedSeconds = "elapsed_seconds" }
+
+    /// True when every file that had a workflow succeeded.
+    package var succeeded: Bool { files.allSatisfy { $0.status == "succeeded" || $0.status == "skipped" } }
+
+    /// A fixed-width table: file, workflow, status, detail.
+    package func table() -> String {
+        let rows = files.map { file -> [String] in
+            var detail = file.error ?? file.manifest ?? ""
+            if file.error == nil, let first = file.skippedSteps.first {
+                detail += "  (skipped \(file.skippedSteps.map(\.step).joined(separator: ", ")): set \(first.enableWith))"
+            }
+            let status = file.status + (file.newJob || file.jobID == nil ? "" : " (earlier run)")
+            return [file.path, file.workflow ?? "-", status, detail]
+        }
+        let header = ["file", "workflow", "status", "outputs / error"]
+        let widths = (0..<3).map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+        func line(_ row: [String]) -> String {
+            (0..<3).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  " + row[3]
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n")
+    }
+}

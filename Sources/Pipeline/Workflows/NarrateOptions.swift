@@ -1,0 +1,92 @@
+import Foundation
+import Providers
+
+/// A `narrate` job's input.
+package struct NarrateInput: Codable, Sendable {
+    /// Where the text file is in the output store (`inputs/<sha256>/<name>`).
+    package var sourceKey: String
+    /// The file's name (its extension chooses the reader).
+    package var name: String
+    /// `espeak` (default), `google`, `openai` or `gemini`.
+    package var engine: String?
+    package var voice: String?
+    package var maxInputChars: Int?
+    /// Target segment size; capped by the engine's own limit.
+    package var segmentChars: Int?
+    /// Extra pause after each chapter, in seconds.
+    package var chapterPause: Double?
+
+    package init(sourceKey: String, name: String, engine: String? = nil, voice: String? = nil, maxInputChars: Int? = nil,
+                 segmentChars: Int? = nil, chapterPause: Double? = nil) {
+        self.sourceKey = sourceKey
+        self.name = name
+        self.engine = engine
+        self.voice = voice
+        self.maxInputChars = maxInputChars
+        self.segmentChars = segmentChars
+        self.chapterPause = chapterPause
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sourceKey = "source_key", name, engine, voice
+        case maxInputChars = "max_input_chars", segmentChars = "segment_chars", chapterPause = "chapter_pause"
+    }
+
+    static let defaultMaxInputChars = 500_000
+    static let defaultSegmentChars = 1_000
+
+    var engineKind: SpeechEngineKind { engine.flatMap(SpeechEngineKind.init(rawValue:)) ?? .espeak }
+
+    /// The segmenter for this engine: Cloud TTS counts UTF-8 bytes (5,000), OpenAI 4,096
+    /// characters, Gemini pieces of 3,000; espeak-ng has no limit of its own.
+    var segmenter: Segmenter {
+        let wanted = max(100, segmentChars ?? Self.defaultSegmentChars)
+        var segmenter: Segmenter
+        switch engineKind {
+        case .google: segmenter = Segmenter(limit: min(wanted, 5_000), measure: .utf8Bytes)
+        case .openai: segmenter = Segmenter(limit: min(wanted, 4_096))
+        case .gemini: segmenter = Segmenter(limit: min(wanted, GeminiSpeech.maxCharacters))
+        case .espeak: segmenter = Segmenter(limit: wanted)
+        }
+        if let chapterPause { segmenter.chapterPause = max(0, chapterPause) }
+        return segmenter
+    }
+
+    /// Segments synthesised at once: espeak-ng is serial in process; services get their own
+    /// limiter inside the client, this only bounds what waits on it.
+    var concurrency: Int { engineKind == .espeak ? 2 : 8 }
+}
+
+/// Output of the `segment` step.
+struct SegmentPlan: Codable, Sendable {
+    var segments: [TextSegment]
+    var chapterTitles: [String?]
+    var title: String?
+    var limit: Int
+    var measure: Segmenter.Measure
+}
+
+/// Output of one `synthesize/<i>` item.
+struct SynthesizedSegment: Codable, Sendable {
+    var index: Int
+    var cacheKey: String
+    var duration: Double
+    var cached: Bool
+    var attempts: Int
+    var asset: PublishedAsset
+}
+
+/// Output of `assemble`.
+struct AssembledAudio: Codable, Sendable {
+    var duration: Double
+    var spans: [[Double]]
+    var chapters: [ChapterMark]
+    var assets: [PublishedAsset]
+    var loudness: String
+}
+
+struct ChapterMark: Codable, Sendable {
+    var title: String
+    var start: Double
+    var end: Double
+}

@@ -1,0 +1,104 @@
+import Crypto
+import Foundation
+import Logging
+import MediaCore
+import Providers
+
+/// `narrate`: a text document → extract_text → segment → synthesize (one item per segment,
+/// cached by content hash) → assemble (mp3 and m4b with chapters) → publish (markup, manifest).
+struct NarrateWorkflow: Workflow {
+    let name = "narrate"
+    let services: WorkflowServices
+
+    func steps(for input: JSON) throws -> [Step] {
+        let options: NarrateInput
+        do { options = try input.decode(NarrateInput.self) } catch {
+            throw StepFailure(code: "bad_input", message: "narrate input: \(error)", retryable: false)
+        }
+        let services = services
+        return [
+            .step("extract_text") { context in
+                let folder = try services.scratchFolder(context.jobID, context.step)
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                let path = try await services.fetchSource(key: options.sourceKey, name: options.name, into: folder)
+                let limit = options.maxInputChars ?? NarrateInput.defaultMaxInputChars
+                let extracted = try await runOnDedicatedThread(name: "extract-text") { try TextExtractor.extract(path: path, maxCharacters: limit) }
+                for warning in extracted.warnings { context.logger.warning("extract_text", metadata: ["warning": "\(warning)"]) }
+                return try JSON(encoding: extracted)
+            },
+            .step("segment") { context in
+                let extracted = try context.require("extract_text", as: ExtractedText.self)
+                let segmenter = options.segmenter
+                let plan = SegmentPlan(segments: segmenter.segments(extracted.chapters), chapterTitles: extracted.chapters.map(\.title),
+                                       title: extracted.title, limit: segmenter.limit, measure: segmenter.measure)
+                return try JSON(encoding: plan)
+            },
+            .fanOut("synthesize", concurrency: options.concurrency) { context in
+                try context.require("segment", as: SegmentPlan.self).segments.map { try JSON(encoding: $0) }
+            } each: { context, _, item in
+                let segment = try item.decode(TextSegment.self)
+                return try JSON(encoding: try await SegmentSynthesis(services: services, options: options).run(segment, context: context))
+            },
+            .step("assemble") { context in
+                let plan = try context.require("segment", as: SegmentPlan.self)
+                let clips = try context.require("synthesize", as: [SynthesizedSegment].self)
+                return try JSON(encoding: try await Assembly(services: services).run(plan: plan, clips: clips, name: options.name, context: context))
+            },
+            .step("publish") { context in
+                let plan = try context.require("segment", as: SegmentPlan.self)
+                let clips = try context.require("synthesize", as: [SynthesizedSegment].self)
+                let assembled = try context.require("assemble", as: AssembledAudio.self)
+                let extracted = try context.require("extract_text", as: ExtractedText.self)
+                var published: [PublishedAsset] = []
+                let markup = NarrationMarkup.render(plan: plan, clips: clips, spans: assembled.spans)
+                published.append(try await services.publish(bytes: Data(markup.utf8), job: context.jobID, relative: "markup.txt", kind: "markup", context: context))
+                let manifest = JobManifest(
+                    jobID: context.jobID.uuidString.lowercased(), workflow: "narrate", input: context.input,
+                    steps: ["extract_text", "segment", "synthesize", "assemble", "publish"],
+                    assets: clips.map(\.asset) + assembled.assets + published,
+                    summary: [
+                        "characters": .number(Double(extracted.characters)), "chapters": .number(Double(extracted.chapters.count)),
+                        "segments": .number(Double(plan.segments.count)), "duration_seconds": .number(assembled.duration),
+                        "segments_from_cache": .number(Double(clips.filter(\.cached).count)),
+                        "pause_seconds": .number(plan.segments.dropLast().map(\.pauseAfter).reduce(0, +)),
+                        "encoding": extracted.encoding.map { .string($0) } ?? .null, "loudness": .string(assembled.loudness),
+                    ],
+                    warnings: extracted.warnings)
+                let asset = try await services.publish(bytes: try manifest.encoded(), job: context.jobID, relative: "manifest.json", kind: "manifest", context: context)
+                return try JSON(encoding: ["manifest": asset.uri, "audio": assembled.assets.first?.uri ?? ""])
+            },
+        ]
+    }
+}
+
+extension StepContext {
+    /// The output of a finished step decoded as `T`.
+    /// - Throws: `StepFailure` when the step has no output (a bug in the plan) or it does not decode.
+    func require<T: Decodable>(_ step: String, as type: T.Type) throws -> T {
+        guard let output = output(of: step) else { throw StepFailure(code: "missing_output", message: "step \(step) has no output") }
+        do { return try output.decode(T.self) } catch {
+            throw StepFailure(code: "bad_output", message: "output of \(step) does not decode as \(T.self): \(error)")
+        }
+    }
+}
+
+/// `[[SEGMENT id=…]] text [[AUDIO asset_id=…]] [[/SEGMENT]]`, one block per segment in order.
+enum NarrationMarkup {
+    static func render(plan: SegmentPlan, clips: [SynthesizedSegment], spans: [[Double]]) -> String {
+        var out = ""
+        var chapter = -1
+        for (i, segment) in plan.segments.enumerated() {
+            if segment.chapter != chapter {
+                chapter = segment.chapter
+                let title = plan.chapterTitles.indices.contains(chapter) ? plan.chapterTitles[chapter] ?? "Chapter \(chapter + 1)" : "Chapter \(chapter + 1)"
+                out += "[[CHAPTER id=\(chapter) title=\"\(title.replacingOccurrences(of: "\"", with: "'"))\"]]\n\n"
+            }
+            let span = spans.indices.contains(i) ? spans[i] : [0, 0]
+            let asset = clips.indices.contains(i) ? String(clips[i].asset.key.split(separator: "/").dropFirst(2).joined(separator: "/")) : ""
+            out += "[[SEGMENT id=\(segment.index) chapter=\(segment.chapter) start=\(String(format: "%.3f", span[0])) end=\(String(format: "%.3f", span[1]))]]\n"
+            out += segment.text + "\n"
+            out += "[[AUDIO asset_id=\(asset)]]\n[[/SEGMENT]]\n\n"
+        }
+        return out
+    }
+}

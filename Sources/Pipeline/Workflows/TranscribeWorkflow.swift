@@ -1,0 +1,140 @@
+import Foundation
+import MediaCore
+import Providers
+
+/// `transcribe`: an audio or video file → probe → chunk (16 kHz mono FLAC at silences) →
+/// transcribe (one item per chunk, each checkpointed so it is never sent again) → merge
+/// (transcript, captions) → summarize (Gemini) → publish (manifest). Without a transcriber the
+/// job probes and chunks, and its manifest lists the skipped steps and what would enable them.
+struct TranscribeWorkflow: Workflow {
+    let name = "transcribe"
+    let services: WorkflowServices
+
+    func steps(for input: JSON) throws -> [Step] {
+        let options: TranscribeInput
+        do { options = try input.decode(TranscribeInput.self) } catch {
+            throw StepFailure(code: "bad_input", message: "transcribe input: \(error)", retryable: false)
+        }
+        let services = services
+        var steps: [Step] = [
+            .step("probe") { context in
+                let folder = try services.scratchFolder(context.jobID, context.step)
+                defer { try? FileManager.default.removeItem(atPath: folder) }
+                let path = try await services.fetchSource(key: options.sourceKey, name: options.name, into: folder)
+                return try JSON(encoding: try await Self.probe(path, name: options.name))
+            },
+            .step("chunk") { context in
+                try JSON(encoding: try await Self.chunk(options: options, services: services, context: context))
+            },
+        ]
+        var names = ["probe", "chunk"]
+        if let kind = options.transcriberKind {
+            steps.append(.fanOut("transcribe", concurrency: 4) { context in
+                try context.require("chunk", as: [ChunkRef].self).map { try JSON(encoding: $0) }
+            } each: { context, _, item in
+                let chunk = try item.decode(ChunkRef.self)
+                return try JSON(encoding: try await Self.transcribe(chunk, kind: kind, options: options, services: services, context: context))
+            })
+            steps.append(.step("merge") { context in
+                let chunks = try context.require("chunk", as: [ChunkRef].self)
+                let parts = try context.require("transcribe", as: [Transcript].self)
+                return try JSON(encoding: try await TranscriptPublisher(services: services).merge(chunks: chunks, parts: parts, context: context))
+            })
+            names += ["transcribe", "merge"]
+            if options.summarize == true {
+                steps.append(.step("summarize") { context in
+                    let merged = try context.require("merge", as: MergedTranscript.self)
+                    return try JSON(encoding: try await TranscriptPublisher(services: services).summarize(merged, context: context))
+                })
+                names.append("summarize")
+            }
+        }
+        let stepNames = names
+        steps.append(.step("publish") { context in
+            try JSON(encoding: try await Self.publish(options: options, steps: stepNames + ["publish"], services: services, context: context))
+        })
+        return steps
+    }
+
+    static func probe(_ path: String, name: String) async throws -> ProbeResult {
+        let info: MediaInfo
+        do {
+            info = try await runOnDedicatedThread(name: "probe") { try MediaProbe.probe(path: path) }
+        } catch let error as MediaError {
+            throw StepFailure(code: "bad_media", message: "\(name): \(error.description)", retryable: false)
+        }
+        guard let audio = info.audio else { throw StepFailure(code: "no_audio", message: "\(name) has no audio stream", retryable: false) }
+        let duration = info.durationSeconds ?? audio.durationSeconds ?? 0
+        guard duration > 0 else { throw StepFailure(code: "bad_media", message: "\(name) has no duration", retryable: false) }
+        return ProbeResult(duration: duration, container: info.container, codec: audio.codec,
+                           sampleRate: audio.sampleRate ?? 0, channels: audio.channels ?? 0)
+    }
+
+    static func chunk(options: TranscribeInput, services: WorkflowServices, context: StepContext) async throws -> [ChunkRef] {
+        let folder = try services.scratchFolder(context.jobID, context.step)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = try await services.fetchSource(key: options.sourceKey, name: options.name, into: folder)
+        let output = folder + "/chunks"
+        let jobOptions = ChunkJobOptions(chunking: options.chunking)
+        let manifest: ChunkManifest
+        do {
+            manifest = try await runOnDedicatedThread(name: "chunk") { try ChunkFileJob.run(input: path, directory: output, options: jobOptions).manifest }
+        } catch let error as MediaError {
+            throw StepFailure(code: "bad_media", message: "\(options.name): \(error.description)", retryable: false)
+        }
+        var refs: [ChunkRef] = []
+        for chunk in manifest.chunks {
+            let asset = try await services.publish(output + "/" + chunk.path, job: context.jobID, relative: "chunks/\(chunk.index).flac",
+                                                   kind: "chunk", context: context,
+                                                   meta: try JSON(encoding: ["start": chunk.startSeconds, "end": chunk.endSeconds]))
+            refs.append(ChunkRef(index: chunk.index, key: asset.key, start: chunk.startSeconds, end: chunk.endSeconds, asset: asset))
+        }
+        return refs
+    }
+
+    static func transcribe(_ chunk: ChunkRef, kind: TranscriberKind, options: TranscribeInput, services: WorkflowServices,
+                           context: StepContext) async throws -> Transcript {
+        let transcriber: any Transcriber
+        do {
+            transcriber = try kind.make(environment: services.environment, logger: context.logger, client: services.http)
+        } catch let error as ProviderError {
+            throw StepFailure(code: "missing_configuration", message: error.description, retryable: false)
+        }
+        let folder = try services.scratchFolder(context.jobID, context.step)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/\(chunk.index).flac"
+        try await services.storage.get(key: chunk.key, to: path)
+        return try await transcriber.transcribe(file: path, language: options.language)
+    }
+
+    static func publish(options: TranscribeInput, steps: [String], services: WorkflowServices, context: StepContext) async throws -> [String: String] {
+        let probe = try context.require("probe", as: ProbeResult.self)
+        let chunks = try context.require("chunk", as: [ChunkRef].self)
+        var assets = chunks.map(\.asset)
+        var skipped: [SkippedStep] = []
+        var summary: [String: JSONValue] = ["duration_seconds": .number(probe.duration), "chunks": .number(Double(chunks.count)),
+                                            "container": .string(probe.container), "codec": .string(probe.codec)]
+        if options.transcriberKind == nil {
+            let reason = "no speech-to-text provider configured"
+            let enable = "REVAI_ACCESS_TOKEN (Rev.ai) or OPENAI_API_KEY (OpenAI-compatible)"
+            skipped = ["transcribe", "merge", "summarize", "embed"].map { SkippedStep(step: $0, reason: reason, enableWith: enable) }
+        } else {
+            let merged = try context.require("merge", as: MergedTranscript.self)
+            assets += merged.assets
+            summary["words"] = .number(Double(merged.words))
+            summary["cues"] = .number(Double(merged.cues))
+            summary["transcriber"] = .string(options.transcriber ?? "")
+            if options.summarize == true {
+                let summarized = try context.require("summarize", as: [PublishedAsset].self)
+                assets += summarized
+            } else {
+                skipped = ["summarize", "embed"].map { SkippedStep(step: $0, reason: "no Gemini key", enableWith: "GEMINI_API_KEY") }
+            }
+        }
+        var manifest = JobManifest(jobID: context.jobID.uuidString.lowercased(), workflow: "transcribe", input: context.input,
+                                   steps: steps, assets: assets, summary: summary, warnings: [])
+        manifest.skipped = skipped
+        let asset = try await services.publish(bytes: try manifest.encoded(), job: context.jobID, relative: "manifest.json", kind: "manifest", context: context)
+        return ["manifest": asset.uri]
+    }
+}

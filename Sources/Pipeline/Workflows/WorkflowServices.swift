@@ -1,0 +1,88 @@
+import Foundation
+import Logging
+import Providers
+
+/// What the media workflows need from outside: the output store, the provider configuration
+/// (keys and base URLs from the environment), and a local scratch folder.
+package struct WorkflowServices: Sendable {
+    /// Where outputs go, in DESIGN's layout (`jobs/<job_id>/…`), and where inputs and the speech
+    /// cache live (`inputs/…`, `cache/speech/…`).
+    package var storage: any ObjectStorage
+    package var environment: ProviderEnvironment
+    package var logger: Logger
+    /// Local scratch space for downloads and encodes; each job uses its own subfolder.
+    package var scratch: String
+    /// The HTTP client providers use.
+    package var http: HTTPClient
+
+    package init(storage: any ObjectStorage, environment: ProviderEnvironment = ProviderEnvironment(), logger: Logger,
+                 scratch: String = NSTemporaryDirectory() + "media-workflows", http: HTTPClient = .shared) {
+        self.storage = storage
+        self.environment = environment
+        self.logger = logger
+        self.scratch = scratch
+        self.http = http
+    }
+
+    /// A fresh folder for one step of one job (removed by the caller's `defer`).
+    func scratchFolder(_ job: UUID, _ step: String) throws -> String {
+        let path = scratch + "/" + job.uuidString.lowercased() + "/" + step.replacingOccurrences(of: "/", with: "-") + "-" + UUID().uuidString.prefix(8)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Stores a local file under `jobs/<job>/<relative>` and records it as the step's asset.
+    func publish(_ file: String, job: UUID, relative: String, kind: String, context: StepContext, meta: JSON = .emptyObject) async throws -> PublishedAsset {
+        let key = "jobs/\(job.uuidString.lowercased())/\(relative)"
+        let result = try await storage.put(file: file, key: key)
+        let asset = PublishedAsset(kind: kind, key: key, uri: storage.uri(for: key), bytes: result.bytes, sha256: result.sha256,
+                                   contentType: ContentType.forPath(relative))
+        try await context.recordAsset(kind: kind, uri: asset.uri, bytes: asset.bytes, sha256: asset.sha256,
+                                      contentType: asset.contentType, meta: meta)
+        return asset
+    }
+
+    /// Same as `publish(_:…)` for bytes held in memory.
+    func publish(bytes: Data, job: UUID, relative: String, kind: String, context: StepContext) async throws -> PublishedAsset {
+        let key = "jobs/\(job.uuidString.lowercased())/\(relative)"
+        let result = try await storage.put(bytes: bytes, key: key)
+        let asset = PublishedAsset(kind: kind, key: key, uri: storage.uri(for: key), bytes: result.bytes, sha256: result.sha256,
+                                   contentType: ContentType.forPath(relative))
+        try await context.recordAsset(kind: kind, uri: asset.uri, bytes: asset.bytes, sha256: asset.sha256, contentType: asset.contentType)
+        return asset
+    }
+
+    /// Fetches the job's source (stored under `inputs/…` when the job was enqueued) to scratch.
+    func fetchSource(key: String, name: String, into folder: String) async throws -> String {
+        let path = folder + "/" + ((name as NSString).lastPathComponent.isEmpty ? "input" : (name as NSString).lastPathComponent)
+        do {
+            try await storage.get(key: key, to: path)
+        } catch let error as StorageError where error.isNotFound {
+            throw StepFailure(code: "input_missing", message: "the input \(name) is not in the store (\(key))", retryable: false)
+        }
+        return path
+    }
+}
+
+/// A file a workflow published, as listed in `manifest.json`.
+package struct PublishedAsset: Codable, Sendable, Equatable {
+    package var kind: String
+    package var key: String
+    package var uri: String
+    package var bytes: Int64
+    package var sha256: String
+    package var contentType: String
+
+    enum CodingKeys: String, CodingKey {
+        case kind, key, uri, bytes, sha256
+        case contentType = "content_type"
+    }
+}
+
+extension WorkflowRegistry {
+    /// Registers `narrate` and `transcribe`, built on `services`.
+    package mutating func registerMediaWorkflows(_ services: WorkflowServices) {
+        register(NarrateWorkflow(services: services))
+        register(TranscribeWorkflow(services: services))
+    }
+}

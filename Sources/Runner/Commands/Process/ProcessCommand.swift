@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Pipeline
+import Providers
+
+/// `runner process DIR`: narrate every text, transcribe every recording, in one command.
+struct ProcessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "process",
+        abstract: "Run the right workflow for every file of a directory (text → narrate, audio/video → transcribe).",
+        discussion: """
+            Defaults need nothing configured: outputs and the job state (state.sqlite) go to --out \
+            (default: DIR/../<DIR>-out), speech is espeak-ng. Transcription needs REVAI_ACCESS_TOKEN or \
+            OPENAI_API_KEY (else recordings are probed and chunked only); summaries, tags and embeddings \
+            need GEMINI_API_KEY. Run it again after an interruption: it finishes what was left.
+            """)
+
+    @Argument(help: "The folder of uploads.") var directory: String
+    @Option(help: "Output folder or s3://BUCKET/PREFIX.") var out: String?
+    @Option(name: .customLong("database-url"), help: "postgres://… or sqlite:PATH (default: sqlite in the output folder).")
+    var databaseURL: String?
+    @Flag(help: "With --database-url: also run jobs in this process (otherwise wait for the workers).") var work = false
+    @Option(help: "Speech engine: espeak, google, openai, gemini.") var engine: String = "espeak"
+    @Option(help: "Voice name for the speech engine.") var voice: String?
+    @Option(help: "Transcriber: revai, openai, none (default: from the environment).") var transcriber: String?
+    @Option(help: "Longest chunk sent to speech-to-text, in seconds.") var chunkSeconds: Double?
+    @Option(help: "Language code for transcription.") var language: String?
+    @Option(help: "Longest text accepted, in characters.") var maxInputChars: Int = 500_000
+    @Option(help: "Target narration segment size in characters (capped by the engine's limit).") var segmentChars: Int?
+    @Option(help: "Jobs run at once.") var concurrency: Int = 2
+    @Option(help: "S3 endpoint URL (with --out s3://…).") var endpoint: String?
+    @Flag(help: "Print the report as JSON.") var json = false
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard SpeechEngineKind(rawValue: engine) != nil else { throw ValidationError("--engine must be one of espeak, google, openai, gemini") }
+        if let transcriber, !["revai", "openai", "none"].contains(transcriber) {
+            throw ValidationError("--transcriber must be revai, openai or none")
+        }
+        guard maxInputChars > 0, concurrency > 0 else { throw ValidationError("--max-input-chars and --concurrency must be positive") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("\(directory) is not a directory")
+        }
+    }
+
+    func run() async throws {
+        let logger = global.makeLogger("runner.process")
+        let input = URL(fileURLWithPath: directory).standardizedFileURL
+        let output = out ?? input.deletingLastPathComponent().appendingPathComponent(input.lastPathComponent + "-out").path
+        let storage: any ObjectStorage
+        var localOutput: String?
+        if let location = try S3Location(parsing: output) {
+            let config = try S3Configuration.fromEnvironment(endpoint: endpoint)
+            storage = S3Storage(configuration: config, bucket: location.bucket, prefix: location.prefix, logger: logger)
+        } else {
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            storage = try LocalStorage(root: output)
+            localOutput = URL(fileURLWithPath: output).standardizedFileURL.path
+        }
+        let database = databaseURL ?? "sqlite:" + (localOutput.map { $0 + "/state.sqlite" } ?? "./runner-state.sqlite")
+        var options = BatchProcess.Options(inputDirectory: input.path, localOutput: localOutput, databaseURL: database)
+        options.work = databaseURL == nil || database.hasPrefix("sqlite:") || work
+        options.concurrency = concurrency
+        options.engine = engine
+        options.voice = voice
+        options.maxInputChars = maxInputChars
+        options.segmentChars = segmentChars
+        options.transcriber = transcriber
+        options.chunkSeconds = chunkSeconds
+        options.language = language
+        let batch = BatchProcess(options: options, services: WorkflowServices(storage: storage, logger: logger))
+        let json = json
+        let report = try await batch.run { line in if !json { print(line) } }
+        if json {
+            print(try jsonString(report))
+        } else {
+            print("")
+            print(report.table())
+            print("\nOutputs: \(report.output)<job_id>/  (\(String(format: "%.1f", report.elapsedSeconds)) s)")
+        }
+        if !report.succeeded { throw ExitCode(1) }
+    }
+}

@@ -1,0 +1,76 @@
+import FakeProviders
+import Foundation
+import Testing
+@testable import Pipeline
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `runner process` killed with SIGKILL in the middle of a transcription, then run again: the
+/// job finishes, and no chunk whose transcription had been stored is sent to Rev.ai again.
+@Suite(.serialized)
+struct ProcessResumeTests {
+    func launch(_ arguments: [String], fakes: FakeProviders, log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = try RunnerProcess.executable()
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["OPENAI_API_KEY", "GEMINI_API_KEY", "REVAI_ACCESS_TOKEN"] { environment[name] = nil }
+        environment["REVAI_ACCESS_TOKEN"] = fakes.keys.revai
+        environment["REVAI_BASE_URL"] = fakes.baseURL
+        process.environment = environment
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        return process
+    }
+
+    @Test func aKilledRunFinishesOnRerunWithoutResendingTranscribedChunks() async throws {
+        let root = NSTemporaryDirectory() + "process-resume-" + UUID().uuidString
+        let input = root + "/in"
+        let output = root + "/out"
+        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TextExtractionTests.uploads + "/welcome.mp3", toPath: input + "/welcome.mp3")
+        let fakes = try await FakeProviders.start()
+        let arguments = ["process", input, "--out", output, "--chunk-seconds", "5", "--concurrency", "1"]
+
+        let first = try launch(arguments, fakes: fakes, log: root + "/run1.log")
+        // Wait until at least one chunk's transcript was fetched and stored, then kill -9.
+        let deadline = ContinuousClock.now + .seconds(90)
+        while fakes.stats(.revai).callsByRoute["GET /jobs/{id}/transcript", default: 0] < 1, ContinuousClock.now < deadline, first.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(first.isRunning, "the first run ended before it could be killed")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        let postsBefore = fakes.stats(.revai).callsByRoute["POST /jobs", default: 0]
+
+        let store = try await openJobStore(url: "sqlite:\(output)/state.sqlite")
+        let job = try #require(try await store.jobs(status: nil, limit: 10).first)
+        let doneBefore = try await store.steps(of: job.id).filter { $0.name.hasPrefix("transcribe/") && $0.status == .succeeded }.count
+        let chunks = try #require(try await store.steps(of: job.id).first { $0.name == "chunk" }?.output)
+            .components(separatedBy: "\"index\"").count - 1
+        await store.close()
+        #expect(doneBefore >= 1 && doneBefore < chunks, "killed midway: \(doneBefore) of \(chunks) chunks done")
+
+        let second = try launch(arguments, fakes: fakes, log: root + "/run2.log")
+        let finished = ContinuousClock.now + .seconds(120)
+        while second.isRunning, ContinuousClock.now < finished { try await Task.sleep(for: .milliseconds(100)) }
+        if second.isRunning { kill(second.processIdentifier, SIGKILL) }
+        second.waitUntilExit()
+        let log = (try? String(contentsOfFile: root + "/run2.log", encoding: .utf8)) ?? ""
+        #expect(second.terminationStatus == 0, "\(log)")
+        #expect(log.contains("welcome.mp3") && log.contains("succeeded"))
+
+        let postsTotal = fakes.stats(.revai).callsByRoute["POST /jobs", default: 0]
+        // Chunks stored before the kill were never sent again; only chunks in flight at the kill were.
+        #expect(postsTotal <= chunks + (postsBefore - doneBefore), "posts \(postsTotal), chunks \(chunks), before \(postsBefore), done \(doneBefore)")
+        #expect(postsTotal >= chunks)
+        #expect(FileManager.default.fileExists(atPath: output + "/jobs/\(job.id.uuidString.lowercased())/captions.srt"))
+        await fakes.shutdown()
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import Pipeline
+
+/// extract_text on each format, including the inputs it must refuse.
+struct TextExtractionTests {
+    static let uploads = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("fixtures/uploads").path
+
+    func temp(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let dir = NSTemporaryDirectory() + "text-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/" + name
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func utf16WithBOMIsDecoded() throws {
+        let path = try temp("u16.txt", [0xFF, 0xFE] + Array("Héllo wörld.".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        let text = try TextExtractor.extract(path: path, maxCharacters: 1000)
+        #expect(text.encoding == "utf-16le")
+        #expect(text.chapters.map(\.text) == ["Héllo wörld."])
+    }
+
+    @Test func latin1IsDetectedAndReported() throws {
+        let text = try TextExtractor.extract(path: Self.uploads + "/cafe-latin1.txt", maxCharacters: 1000)
+        #expect(text.encoding == "latin-1")
+        #expect(text.chapters[0].text.contains("café"))
+        #expect(text.warnings.contains { $0.contains("Latin-1") })
+    }
+
+    @Test func invalidUTF8BytesAreReportedNotDropped() throws {
+        let path = try temp("bad.txt", Array("Ünïcödé text ".utf8) + [0xFF] + Array(" more ünïcödé.".utf8))
+        let text = try TextExtractor.extract(path: path, maxCharacters: 1000)
+        #expect(text.encoding == "utf-8")
+        #expect(text.chapters[0].text.contains("\u{FFFD}"))
+        #expect(text.warnings.contains { $0.contains("1 invalid UTF-8 byte") && $0.contains("offset") })
+    }
+
+    @Test func htmlDropsScriptsStylesAndNavigationAndKeepsHeadings() throws {
+        let text = try TextExtractor.extract(path: Self.uploads + "/article.html", maxCharacters: 10_000)
+        let all = text.chapters.map { ($0.title ?? "") + " " + $0.text }.joined(separator: " ")
+        #expect(text.chapters.map(\.title) == ["Tides", "Spring tides"])
+        #expect(all.contains("rises & falls"))
+        for hidden in ["do not read", "color", "Home", "Copyright"] { #expect(!all.contains(hidden), "\(hidden) leaked") }
+    }
+
+    @Test func markdownHeadingsBecomeChaptersAndMarkupIsRemoved() throws {
+        let text = try TextExtractor.extract(path: Self.uploads + "/guide.md", maxCharacters: 10_000)
+        #expect(text.chapters.map(\.title) == ["Getting started", "Running it"])
+        #expect(text.chapters[0].text == "Install the tool with one command. See the manual for details.")
+    }
+
+    @Test func epubFollowsTheSpineWithTitlesFromTheTableOfContents() throws {
+        let text = try TextExtractor.extract(path: Self.uploads + "/tiny-book.epub", maxCharacters: 10_000)
+        #expect(text.title == "A Tiny Book")
+        #expect(text.chapters.map(\.title) == ["The Beginning", "The End"])
+        #expect(text.chapters[0].text.hasPrefix("Once there was"))
+        #expect(!text.chapters.contains { $0.text.contains("COVER") })
+    }
+
+    @Test func refusedInputsFailWithAClearCode() throws {
+        let cases: [(String, [UInt8], String)] = [
+            ("empty.txt", [], "empty_text"),
+            ("blank.md", Array("\n  \n# \n".utf8), "empty_text"),
+            ("notzip.epub", Array("this is not a zip archive".utf8), "bad_epub"),
+        ]
+        for (name, bytes, code) in cases {
+            let path = try temp(name, bytes)
+            let error = #expect(throws: StepFailure.self) { try TextExtractor.extract(path: path, maxCharacters: 1000) }
+            #expect(error?.code == code, "\(name)")
+            #expect(error?.retryable == false)
+            #expect(error?.message.contains(name) == true)
+        }
+        let long = try temp("long.txt", Array(String(repeating: "word ", count: 400).utf8))
+        let error = #expect(throws: StepFailure.self) { try TextExtractor.extract(path: long, maxCharacters: 1000) }
+        #expect(error?.code == "input_too_long")
+    }
+}
