@@ -21,7 +21,12 @@ export TEST_STATE_DIR="$(mktemp -d /tmp/jobs-bench.XXXXXX)"
 chmod 755 "$TEST_STATE_DIR"
 # shellcheck source=/dev/null
 source scripts/services/postgres.sh
-cleanup() { service_stop_postgres; rm -rf "$TEST_STATE_DIR"; }
+ALL_PIDS=()
+cleanup() {
+  for pid in "${ALL_PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  service_stop_postgres
+  rm -rf "$TEST_STATE_DIR"
+}
 trap cleanup EXIT
 service_start_postgres
 BASE_URL="$DATABASE_URL"
@@ -51,6 +56,7 @@ for workers in 1 2 4; do
     "$RUNNER" worker --database-url "$url" --concurrency "$CONCURRENCY" --exit-when-idle --poll-interval 100ms \
       2>"$TEST_STATE_DIR/worker$w.log" &
     pids+=($!)
+    ALL_PIDS+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid"; done
   t3=$(now_ms)
@@ -68,6 +74,7 @@ pids=()
 for w in 1 2; do
   "$RUNNER" worker --database-url "$url" --concurrency 4 --poll-interval 5s 2>"$TEST_STATE_DIR/latency$w.log" &
   pids+=($!)
+  ALL_PIDS+=($!)
 done
 sleep 2
 for ((i = 0; i < LATENCY_JOBS; i++)); do

@@ -10,16 +10,20 @@ import Glibc
 /// `@unchecked Sendable`: `stopped` is guarded by a lock; the connection lives on the thread.
 final class PGListener: @unchecked Sendable {
     private let stopped = Locked(false)
+    private let thread: JoinableThread
 
     init(url: DatabaseURL, channel: String, onNotify: @escaping @Sendable () -> Void) {
-        let thread = Thread { [stopped] in
+        let stopped = self.stopped
+        thread = JoinableThread {
             Self.loop(url: url, channel: channel, stopped: stopped, onNotify: onNotify)
         }
-        thread.name = "libpq-listen"
-        thread.start()
     }
 
-    func stop() { stopped.withLock { $0 = true } }
+    /// Stops listening and waits (at most a poll interval, or a connection attempt) for the thread.
+    func stop() {
+        stopped.withLock { $0 = true }
+        thread.join()
+    }
 
     private static func loop(url: DatabaseURL, channel: String, stopped: Locked<Bool>, onNotify: @Sendable () -> Void) {
         var connection: PGConnection?

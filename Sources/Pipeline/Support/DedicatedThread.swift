@@ -8,11 +8,13 @@ final class DedicatedThread: @unchecked Sendable {
     private let condition = NSCondition()
     private var work: [() -> Void] = []
     private var stopping = false
+    private var thread: JoinableThread?
 
     init(name: String) {
-        let thread = Thread { [self] in loop() }
-        thread.name = name
-        thread.start()
+        let thread = JoinableThread { [self] in loop() }
+        condition.lock()
+        self.thread = thread
+        condition.unlock()
     }
 
     /// Runs `body` on the thread and returns its result.
@@ -29,12 +31,15 @@ final class DedicatedThread: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Lets the thread finish what was submitted, then exit.
+    /// Lets the thread finish what was submitted, then exit; waits for it to end.
     func stop() {
         condition.lock()
         stopping = true
         condition.signal()
+        let thread = self.thread
+        self.thread = nil
         condition.unlock()
+        thread?.join()
     }
 
     private func loop() {
