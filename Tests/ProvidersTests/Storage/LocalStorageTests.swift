@@ -7,7 +7,7 @@ struct LocalStorageTests {
     @Test func putHeadGetListDelete() async throws {
         let dir = try TempDirectory()
         let storage = try LocalStorage(root: dir.path + "/out")
-        let file = try dir.randomFile("in/audio.mp3", size: 300_000, seed: 1)
+        let file = try await dir.randomFile("in/audio.mp3", size: 300_000)
 
         let result = try await storage.put(file: file.path, key: "jobs/j1/audio.mp3", options: PutOptions(metadata: ["Job": "j1"]))
         #expect(result.outcome == .uploaded)
@@ -37,11 +37,11 @@ struct LocalStorageTests {
     @Test func identicalContentIsSkippedAndChangedContentReplaced() async throws {
         let dir = try TempDirectory()
         let storage = try LocalStorage(root: dir.path + "/out")
-        let first = try dir.randomFile("a.wav", size: 1000, seed: 1)
+        let first = try await dir.randomFile("a.wav", size: 1000)
         #expect(try await storage.put(file: first.path, key: "a.wav").outcome == .uploaded)
         #expect(try await storage.put(file: first.path, key: "a.wav").outcome == .skippedIdentical)
 
-        let second = try dir.randomFile("a.wav", size: 1000, seed: 2)
+        let second = try await dir.randomFile("a.wav", size: 1000)
         #expect(try await storage.put(file: second.path, key: "a.wav").outcome == .uploaded)
         #expect(try await storage.head(key: "a.wav")?.sha256 == second.sha256)
     }
@@ -49,7 +49,7 @@ struct LocalStorageTests {
     @Test func objectReplacedBehindTheStoresBackIsNotTrusted() async throws {
         let dir = try TempDirectory()
         let storage = try LocalStorage(root: dir.path + "/out")
-        let file = try dir.randomFile("a.bin", size: 1000, seed: 1)
+        let file = try await dir.randomFile("a.bin", size: 1000)
         _ = try await storage.put(file: file.path, key: "a.bin")
         // Someone truncates the object: its sidecar no longer describes it.
         try Data("xyz".utf8).write(to: URL(fileURLWithPath: dir.path + "/out/a.bin"))
@@ -88,8 +88,8 @@ struct LocalStorageTests {
 
     @Test func sidecarStateSurvivesAndIsLeftOutOfDirectoryWalks() async throws {
         let dir = try TempDirectory()
-        let file = try dir.randomFile("src/big.wav", size: 10, seed: 1)
-        try dir.randomFile("src/sub/x.txt", size: 10, seed: 2)
+        let file = try await dir.randomFile("src/big.wav", size: 10)
+        try await dir.randomFile("src/sub/x.txt", size: 10)
         let store = SidecarUploadStateStore()
         let state = MultipartUploadState(
             uri: "s3://b/big.wav", uploadID: "u1", partSize: 5 << 20, size: 10, sha256: file.sha256, parts: [1: "\"e1\""])
