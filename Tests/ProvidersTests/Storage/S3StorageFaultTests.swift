@@ -7,29 +7,29 @@ import Testing
 /// a connection dropped in the middle of a part, and `<Error>` in a 200 Complete answer.
 struct S3StorageFaultTests {
     @Test func slowDownIsRetried() async throws {
-        let fake = try FakeS3Server()
-        try fake.inject([["op": "PutObject", "kind": "slowdown", "times": 2]])
+        let fake = try await FakeS3Server.start()
+        try await fake.inject([["op": "PutObject", "kind": "slowdown", "times": 2]])
         let storage = try fake.storage()
 
         let result = try await storage.put(bytes: Data("hello".utf8), key: "a.txt")
 
         #expect(result.outcome == .uploaded)
-        let puts = try fake.log().filter { $0.op == "PutObject" }
+        let puts = try await fake.log().filter { $0.op == "PutObject" }
         #expect(puts.map(\.status) == ["503", "503", "200"])
         #expect(try await storage.head(key: "a.txt")?.sha256 == FileDigest.sha256(Data("hello".utf8)))
     }
 
     @Test func droppedConnectionMidPartRetriesOnlyThatPart() async throws {
-        let fake = try FakeS3Server()
-        try fake.inject([["op": "UploadPart", "part": 2, "kind": "drop", "times": 1]])
+        let fake = try await FakeS3Server.start()
+        try await fake.inject([["op": "UploadPart", "part": 2, "kind": "drop", "times": 1]])
         let storage = try fake.storage(partSize: 64 << 10)
         let dir = try TempDirectory()
-        let file = try dir.randomFile("x.bin", size: 3 * (64 << 10) + 100, seed: 1)
+        let file = try await dir.randomFile("x.bin", size: 3 * (64 << 10) + 100)
 
         let result = try await storage.put(file: file.path, key: "x.bin")
 
         #expect(result.partsSent == 4)
-        let parts = try fake.log().filter { $0.op == "UploadPart" }
+        let parts = try await fake.log().filter { $0.op == "UploadPart" }
         #expect(parts.filter { $0.part == 2 }.map(\.status) == ["dropped", "200"])
         for number in [1, 3, 4] { #expect(parts.filter { $0.part == number }.count == 1) }
         #expect(try await storage.head(key: "x.bin")?.sha256 == file.sha256)
@@ -39,26 +39,26 @@ struct S3StorageFaultTests {
     }
 
     @Test func errorInside200CompleteIsRetriedWhenTransient() async throws {
-        let fake = try FakeS3Server()
-        try fake.inject([["op": "Complete", "kind": "error200", "code": "InternalError", "times": 1]])
+        let fake = try await FakeS3Server.start()
+        try await fake.inject([["op": "Complete", "kind": "error200", "code": "InternalError", "times": 1]])
         let storage = try fake.storage(partSize: 64 << 10)
         let dir = try TempDirectory()
-        let file = try dir.randomFile("y.bin", size: 2 * (64 << 10) + 1, seed: 2)
+        let file = try await dir.randomFile("y.bin", size: 2 * (64 << 10) + 1)
 
         let result = try await storage.put(file: file.path, key: "y.bin")
 
         #expect(result.outcome == .uploaded)
-        #expect(try fake.log().filter { $0.op == "Complete" }.count == 2)
+        #expect(try await fake.log().filter { $0.op == "Complete" }.count == 2)
         #expect(try await storage.head(key: "y.bin")?.size == Int64(2 * (64 << 10) + 1))
     }
 
     @Test func errorInside200CompleteAbortsTheUpload() async throws {
-        let fake = try FakeS3Server()
-        try fake.inject([["op": "Complete", "kind": "error200", "code": "InvalidPart", "times": 5]])
+        let fake = try await FakeS3Server.start()
+        try await fake.inject([["op": "Complete", "kind": "error200", "code": "InvalidPart", "times": 5]])
         let states = MemoryUploadStateStore()
         let storage = try fake.storage(partSize: 64 << 10, stateStore: states)
         let dir = try TempDirectory()
-        let file = try dir.randomFile("z.bin", size: 2 * (64 << 10) + 1, seed: 3)
+        let file = try await dir.randomFile("z.bin", size: 2 * (64 << 10) + 1)
 
         let error = try await #require(throws: ProviderError.self) {
             _ = try await storage.put(file: file.path, key: "z.bin")
@@ -66,7 +66,7 @@ struct S3StorageFaultTests {
 
         #expect(error.status == 200)
         #expect(error.code == "InvalidPart")
-        let log = try fake.log()
+        let log = try await fake.log()
         #expect(log.filter { $0.op == "Complete" }.count == 1)
         #expect(log.filter { $0.op == "AbortMultipartUpload" }.count == 1)
         #expect(try await storage.head(key: "z.bin") == nil)
@@ -74,12 +74,12 @@ struct S3StorageFaultTests {
     }
 
     @Test func slowDownOnEveryAttemptKeepsTheUploadForResume() async throws {
-        let fake = try FakeS3Server()
-        try fake.inject([["op": "UploadPart", "part": 2, "kind": "slowdown", "times": 100]])
+        let fake = try await FakeS3Server.start()
+        try await fake.inject([["op": "UploadPart", "part": 2, "kind": "slowdown", "times": 100]])
         let states = MemoryUploadStateStore()
         let storage = try fake.storage(partSize: 64 << 10, stateStore: states)
         let dir = try TempDirectory()
-        let file = try dir.randomFile("w.bin", size: 2 * (64 << 10) + 1, seed: 4)
+        let file = try await dir.randomFile("w.bin", size: 2 * (64 << 10) + 1)
 
         let error = try await #require(throws: ProviderError.self) {
             _ = try await storage.put(file: file.path, key: "w.bin")
@@ -87,7 +87,7 @@ struct S3StorageFaultTests {
 
         #expect(error.status == 503)
         #expect(error.code == "SlowDown")
-        #expect(try fake.log().filter { $0.op == "AbortMultipartUpload" }.isEmpty)
+        #expect(try await fake.log().filter { $0.op == "AbortMultipartUpload" }.isEmpty)
         let saved = try #require(await states.states.values.first)
         #expect(saved.parts.keys.contains(1))
         #expect(!saved.parts.keys.contains(2))
@@ -95,7 +95,9 @@ struct S3StorageFaultTests {
 }
 
 /// `fake_s3.py` on a free loopback port, stopped when the value is released.
-final class FakeS3Server {
+///
+/// `@unchecked Sendable`: every stored property is set in `init` and never changed.
+final class FakeS3Server: @unchecked Sendable {
     struct Entry: Decodable {
         var op: String?
         var part: Int?
@@ -120,7 +122,10 @@ final class FakeS3Server {
     let process = Process()
     let port: Int
 
-    init() throws {
+    /// Starts the fake; the wait for its port happens on a Dispatch thread.
+    static func start() async throws -> FakeS3Server { try await BlockingIO.run { try FakeS3Server() } }
+
+    private init() throws {
         let script = try #require(Bundle.module.url(forResource: "fake_s3", withExtension: "py", subdirectory: "FakeS3"))
         let out = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -151,16 +156,16 @@ final class FakeS3Server {
         return S3Storage(configuration: config, bucket: "bucket", stateStore: stateStore)
     }
 
-    func inject(_ faults: [[String: Any]]) throws {
-        try Subprocess.run([
+    func inject(_ faults: [[String: Any]]) async throws {
+        try await Subprocess.run([
             "curl", "-sf", "-X", "POST", "--data-binary",
             String(decoding: try JSONSerialization.data(withJSONObject: faults), as: UTF8.self),
             "http://127.0.0.1:\(port)/_faults",
         ])
     }
 
-    func log() throws -> [Entry] {
-        let body = try Subprocess.run(["curl", "-sf", "http://127.0.0.1:\(port)/_log"])
+    func log() async throws -> [Entry] {
+        let body = try await Subprocess.run(["curl", "-sf", "http://127.0.0.1:\(port)/_log"])
         return try JSONDecoder().decode([Entry].self, from: Data(body.utf8)).filter { $0.op?.hasPrefix("_") == false }
     }
 }

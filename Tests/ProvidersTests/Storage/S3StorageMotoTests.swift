@@ -10,7 +10,7 @@ struct S3StorageMotoTests {
         let moto = try MotoServer.current()
         let storage = try moto.storage()
         let dir = try TempDirectory()
-        let file = try dir.randomFile("transcript.json", size: 100_000, seed: 7)
+        let file = try await dir.randomFile("transcript.json", size: 100_000)
 
         let result = try await storage.put(
             file: file.path, key: "jobs/j1/transcript.json", options: PutOptions(metadata: ["job": "j1"]))
@@ -19,11 +19,11 @@ struct S3StorageMotoTests {
         #expect(result.sha256 == file.sha256)
         #expect(result.partsSent == 1)
         let key = storage.prefix + "jobs/j1/transcript.json"
-        let head = try AWSCLI.head(bucket: moto.bucket, key: key)
+        let head = try await AWSCLI.head(bucket: moto.bucket, key: key)
         #expect(head.size == 100_000)
         #expect(head.contentType == "application/json")
         #expect(head.metadata == ["sha256": file.sha256, "job": "j1"])
-        #expect(try AWSCLI.sha256(bucket: moto.bucket, key: key, in: dir.url) == file.sha256)
+        #expect(try await AWSCLI.sha256(bucket: moto.bucket, key: key, in: dir.url) == file.sha256)
     }
 
     @Test func multipartWithUnevenLastPartIsReadBackWhole() async throws {
@@ -31,19 +31,19 @@ struct S3StorageMotoTests {
         let storage = try moto.storage(partSize: 5 << 20, concurrency: 3)
         let dir = try TempDirectory()
         let size = 3 * (5 << 20) + 1_234_567
-        let file = try dir.randomFile("book.m4b", size: size, seed: 11)
+        let file = try await dir.randomFile("book.m4b", size: size)
 
         let result = try await storage.put(file: file.path, key: "jobs/j2/audio.m4b")
 
         #expect(result.outcome == .uploaded)
         #expect(result.partsSent == 4)
         let key = storage.prefix + "jobs/j2/audio.m4b"
-        let head = try AWSCLI.head(bucket: moto.bucket, key: key)
+        let head = try await AWSCLI.head(bucket: moto.bucket, key: key)
         #expect(head.size == Int64(size))
         #expect(head.etag.hasSuffix("-4\""))
         #expect(head.contentType == "audio/mp4")
         #expect(head.metadata["sha256"] == file.sha256)
-        #expect(try AWSCLI.sha256(bucket: moto.bucket, key: key, in: dir.url) == file.sha256)
+        #expect(try await AWSCLI.sha256(bucket: moto.bucket, key: key, in: dir.url) == file.sha256)
         #expect(try await storage.uploadsInProgress().isEmpty)
     }
 
@@ -66,7 +66,7 @@ struct S3StorageMotoTests {
         let moto = try MotoServer.current()
         let storage = try moto.storage()
         let dir = try TempDirectory()
-        let file = try dir.randomFile("a.mp3", size: 50_000, seed: 3)
+        let file = try await dir.randomFile("a.mp3", size: 50_000)
         let logStart = moto.logSize
 
         let first = try await storage.put(file: file.path, key: "a.mp3")
@@ -79,10 +79,10 @@ struct S3StorageMotoTests {
         #expect(puts.count == 1)
 
         // Different content under the same key is uploaded again.
-        let changed = try dir.randomFile("a.mp3", size: 50_000, seed: 4)
+        let changed = try await dir.randomFile("a.mp3", size: 50_000)
         let third = try await storage.put(file: changed.path, key: "a.mp3")
         #expect(third.outcome == .uploaded)
-        #expect(try AWSCLI.head(bucket: moto.bucket, key: storage.prefix + "a.mp3").metadata["sha256"] == changed.sha256)
+        #expect(try await AWSCLI.head(bucket: moto.bucket, key: storage.prefix + "a.mp3").metadata["sha256"] == changed.sha256)
     }
 
     @Test func permanentFailureAbortsTheUpload() async throws {
@@ -91,14 +91,14 @@ struct S3StorageMotoTests {
         let states = MemoryUploadStateStore()
         let storage = try moto.storage(partSize: 1 << 20, stateStore: states)
         let dir = try TempDirectory()
-        let file = try dir.randomFile("small-parts.bin", size: 3 * (1 << 20) + 10, seed: 5)
+        let file = try await dir.randomFile("small-parts.bin", size: 3 * (1 << 20) + 10)
 
         let error = try await #require(throws: ProviderError.self) {
             _ = try await storage.put(file: file.path, key: "small-parts.bin")
         }
         #expect(error.code == "EntityTooSmall")
         #expect(try await storage.uploadsInProgress().isEmpty)
-        #expect(try AWSCLI.uploadsInProgress(bucket: moto.bucket, prefix: storage.prefix).isEmpty)
+        #expect(try await AWSCLI.uploadsInProgress(bucket: moto.bucket, prefix: storage.prefix).isEmpty)
         #expect(try await storage.head(key: "small-parts.bin") == nil)
         #expect(await states.states.isEmpty)
     }
@@ -108,14 +108,14 @@ struct S3StorageMotoTests {
         let moto = try MotoServer.current()
         let storage = try moto.storage()
         let dir = try TempDirectory()
-        let file = try dir.randomFile("input.bin", size: 2048, seed: UInt64(name.utf8.count))
+        let file = try await dir.randomFile("input.bin", size: 2048)
 
         _ = try await storage.put(file: file.path, key: name)
 
-        let head = try AWSCLI.head(bucket: moto.bucket, key: storage.prefix + name)
+        let head = try await AWSCLI.head(bucket: moto.bucket, key: storage.prefix + name)
         #expect(head.metadata["sha256"] == file.sha256)
         #expect(head.contentType == ContentType.forPath(name))
-        #expect(try AWSCLI.sha256(bucket: moto.bucket, key: storage.prefix + name, in: dir.url) == file.sha256)
+        #expect(try await AWSCLI.sha256(bucket: moto.bucket, key: storage.prefix + name, in: dir.url) == file.sha256)
         #expect(try await storage.list(prefix: "").map(\.key) == [name])
     }
 
@@ -123,20 +123,20 @@ struct S3StorageMotoTests {
         let moto = try MotoServer.current()
         let storage = try moto.storage(partSize: 5 << 20)
         let dir = try TempDirectory()
-        let file = try dir.randomFile("big.bin", size: (5 << 20) + 99, seed: 9)
+        let file = try await dir.randomFile("big.bin", size: (5 << 20) + 99)
         let key = "Hörbuch/Kapitel 1 – 日本.m4a"
 
         let result = try await storage.put(file: file.path, key: key)
 
         #expect(result.partsSent == 2)
-        #expect(try AWSCLI.sha256(bucket: moto.bucket, key: storage.prefix + key, in: dir.url) == file.sha256)
+        #expect(try await AWSCLI.sha256(bucket: moto.bucket, key: storage.prefix + key, in: dir.url) == file.sha256)
     }
 
     @Test func getListAndDeleteRoundTrip() async throws {
         let moto = try MotoServer.current()
         let storage = try moto.storage()
         let dir = try TempDirectory()
-        let file = try dir.randomFile("x.flac", size: 10_000, seed: 2)
+        let file = try await dir.randomFile("x.flac", size: 10_000)
         _ = try await storage.put(file: file.path, key: "jobs/j/chunks/0.flac")
         _ = try await storage.put(bytes: Data("{}".utf8), key: "jobs/j/manifest.json")
 

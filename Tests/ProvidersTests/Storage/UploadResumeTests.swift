@@ -17,7 +17,7 @@ struct UploadResumeTests {
         try #require(FileManager.default.isExecutableFile(atPath: Self.runnerPath), "build runner first: \(Self.runnerPath)")
         let dir = try TempDirectory()
         let partSize = 5 << 20
-        let file = try dir.randomFile("lecture.wav", size: 23 * partSize + 4321, seed: 42)
+        let file = try await dir.randomFile("lecture.wav", size: 23 * partSize + 4321)
         let prefix = "resume-\(UUID().uuidString.prefix(8))"
         let key = "\(prefix)/lecture.wav"
         let sidecar = SidecarUploadStateStore.path(for: file.path)
@@ -58,7 +58,7 @@ struct UploadResumeTests {
         let afterKill = moto.logSize
 
         // Run 2: resumes.
-        let output = try Subprocess.run(arguments)
+        let output = try await Subprocess.run(arguments)
         let line = try #require(output.split(separator: "\n").first)
         let outcome = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
         #expect(outcome?["status"] as? String == "uploaded")
@@ -76,9 +76,9 @@ struct UploadResumeTests {
         #expect(!moto.logLines(after: afterKill).contains { $0.contains("\"POST /\(moto.bucket)/\(key)?uploads") })
 
         #expect(!FileManager.default.fileExists(atPath: sidecar))
-        #expect(try AWSCLI.sha256(bucket: moto.bucket, key: key, in: dir.url) == file.sha256)
-        #expect(try AWSCLI.head(bucket: moto.bucket, key: key).metadata["sha256"] == file.sha256)
-        #expect(try AWSCLI.uploadsInProgress(bucket: moto.bucket, prefix: prefix).isEmpty)
+        #expect(try await AWSCLI.sha256(bucket: moto.bucket, key: key, in: dir.url) == file.sha256)
+        #expect(try await AWSCLI.head(bucket: moto.bucket, key: key).metadata["sha256"] == file.sha256)
+        #expect(try await AWSCLI.uploadsInProgress(bucket: moto.bucket, prefix: prefix).isEmpty)
     }
 
     /// Part numbers of successful UploadPart requests of `uploadID` in moto's log.

@@ -40,13 +40,13 @@ enum LocalFiles {
         }
     }
 
-    /// Writes `data` to a new file at `path` and flushes it to disk.
-    static func write(_ data: Data, to path: String) throws {
+    /// Writes `data` to a new file at `path` and, when `sync`, flushes it to disk.
+    static func write(_ data: Data, to path: String, sync: Bool = true) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw StorageError.fileSystem("open", path: path, errno: errno) }
         defer { close(fd) }
         try data.withUnsafeBytes { try writeAll(fd, $0, path: path) }
-        guard fsync(fd) == 0 else { throw StorageError.fileSystem("fsync", path: path, errno: errno) }
+        guard !sync || fsync(fd) == 0 else { throw StorageError.fileSystem("fsync", path: path, errno: errno) }
     }
 
     /// Copies the file at `source` to a new file at `destination` in 1 MiB chunks and flushes it.

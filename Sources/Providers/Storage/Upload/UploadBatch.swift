@@ -55,16 +55,22 @@ package enum UploadBatch {
 
     /// Uploads `items` with at most `concurrency` files in flight, calling `report` as each one
     /// finishes; one failure does not stop the others.
+    ///
+    /// For a batch, the destination is listed once under the items' common prefix: a key that
+    /// is not there cannot hold the same content, so its HeadObject is spared (one request per
+    /// new file instead of two). Keys that exist are still compared by SHA-256 with HeadObject.
     package static func run(
         _ items: [Item], to storage: any ObjectStorage, concurrency: Int,
         report: @escaping @Sendable (UploadOutcome) -> Void = { _ in }
     ) async -> [UploadOutcome] {
-        await withTaskGroup(of: UploadOutcome.self) { group in
+        let existing = items.count > 1 ? try? await existingKeys(of: items, in: storage) : nil
+        return await withTaskGroup(of: UploadOutcome.self) { group in
             var pending = items[...]
             var outcomes: [UploadOutcome] = []
             func startNext() {
                 guard let item = pending.popFirst() else { return }
-                group.addTask { await upload(item, to: storage) }
+                let mayExist = existing.map { $0.contains(item.key) } ?? true
+                group.addTask { await upload(item, to: storage, mayExist: mayExist) }
             }
             for _ in 0..<max(1, concurrency) { startNext() }
             while let outcome = await group.next() {
@@ -76,11 +82,23 @@ package enum UploadBatch {
         }
     }
 
-    private static func upload(_ item: Item, to storage: any ObjectStorage) async -> UploadOutcome {
+    /// Keys already present under the longest common folder of `items`' keys.
+    static func existingKeys(of items: [Item], in storage: any ObjectStorage) async throws -> Set<String> {
+        var common = items[0].key.split(separator: "/").dropLast()
+        for item in items.dropFirst() {
+            let folders = item.key.split(separator: "/").dropLast()
+            common = common.prefix(zip(common, folders).prefix { $0 == $1 }.count)
+        }
+        let prefix = common.isEmpty ? "" : common.joined(separator: "/") + "/"
+        return Set(try await storage.list(prefix: prefix).map(\.key))
+    }
+
+    private static func upload(_ item: Item, to storage: any ObjectStorage, mayExist: Bool) async -> UploadOutcome {
         var outcome = UploadOutcome(
             source: item.source, key: item.key, uri: storage.uri(for: item.key), status: .failed)
         do {
-            let result = try await storage.put(file: item.source, key: item.key)
+            let result = try await storage.put(
+                file: item.source, key: item.key, options: PutOptions(skipIfIdentical: mayExist))
             outcome.status = result.outcome == .uploaded ? .uploaded : .skipped
             outcome.bytes = result.bytes
             outcome.sha256 = result.sha256

@@ -71,7 +71,8 @@ package struct SidecarUploadStateStore: UploadStateStore {
         let temp = path + ".\(UUID().uuidString).tmp"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        try LocalFiles.write(try encoder.encode(state), to: temp)
+        // No fsync: a state lost in a crash only costs re-listing; ListParts is the truth anyway.
+        try LocalFiles.write(try encoder.encode(state), to: temp, sync: false)
         do {
             try LocalFiles.rename(temp, to: path)
         } catch {

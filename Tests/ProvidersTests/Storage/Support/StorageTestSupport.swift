@@ -67,8 +67,8 @@ enum AWSCLI {
         var metadata: [String: String]
     }
 
-    static func head(bucket: String, key: String) throws -> Head {
-        let out = try Subprocess.run(["aws", "s3api", "head-object", "--bucket", bucket, "--key", key, "--output", "json"])
+    static func head(bucket: String, key: String) async throws -> Head {
+        let out = try await Subprocess.run(["aws", "s3api", "head-object", "--bucket", bucket, "--key", key, "--output", "json"])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
         return Head(
             size: (json["ContentLength"] as? NSNumber)?.int64Value ?? -1, contentType: json["ContentType"] as? String ?? "",
@@ -76,16 +76,16 @@ enum AWSCLI {
     }
 
     /// SHA-256 of the object as the aws command downloads it.
-    static func sha256(bucket: String, key: String, in directory: URL) throws -> String {
+    static func sha256(bucket: String, key: String, in directory: URL) async throws -> String {
         let path = directory.appendingPathComponent("readback-\(UUID().uuidString)").path
-        _ = try Subprocess.run(["aws", "s3api", "get-object", "--bucket", bucket, "--key", key, path, "--output", "json"])
+        _ = try await Subprocess.run(["aws", "s3api", "get-object", "--bucket", bucket, "--key", key, path, "--output", "json"])
         defer { unlink(path) }
-        return try FileDigest.sha256(path: path).hex
+        return try await BlockingIO.run { try FileDigest.sha256(path: path).hex }
     }
 
     /// Keys of multipart uploads in progress under `prefix`, as the aws command lists them.
-    static func uploadsInProgress(bucket: String, prefix: String) throws -> [String] {
-        let out = try Subprocess.run([
+    static func uploadsInProgress(bucket: String, prefix: String) async throws -> [String] {
+        let out = try await Subprocess.run([
             "aws", "s3api", "list-multipart-uploads", "--bucket", bucket, "--prefix", prefix, "--output", "json",
         ])
         guard !out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
@@ -95,11 +95,17 @@ enum AWSCLI {
     }
 }
 
+/// Child processes, waited for on a Dispatch thread so the cooperative pool (two threads on a
+/// two-core machine) stays free for the other tests running in parallel.
 enum Subprocess {
     /// Runs `arguments` (first one looked up in PATH) and returns stdout; a non-zero exit throws
     /// with stderr.
     @discardableResult
-    static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
+    static func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> String {
+        try await BlockingIO.run { try runBlocking(arguments, environment: environment) }
+    }
+
+    static func runBlocking(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
         let result = try runAllowingFailure(arguments, environment: environment)
         guard result.status == 0 else {
             throw TestFailure("\(arguments.prefix(3).joined(separator: " ")) exited \(result.status): \(result.stderr)")
@@ -138,32 +144,28 @@ final class TempDirectory {
 
     deinit { try? FileManager.default.removeItem(at: url) }
 
-    /// Writes `size` pseudo-random bytes (seeded, so each test states its input) and returns the
-    /// path and SHA-256.
+    /// Writes `size` random bytes (from /dev/urandom: cheap for the CPU the parallel tests
+    /// share) and returns the path and SHA-256.
     @discardableResult
-    func randomFile(_ name: String, size: Int, seed: UInt64 = 1) throws -> (path: String, sha256: String) {
-        let file = url.appendingPathComponent(name)
+    func randomFile(_ name: String, size: Int) async throws -> (path: String, sha256: String) {
+        let url = url
+        return try await BlockingIO.run { try Self.writeRandom(url.appendingPathComponent(name), size: size) }
+    }
+
+    private static func writeRandom(_ file: URL, size: Int) throws -> (path: String, sha256: String) {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
-        var state = seed &+ 0x9E37_79B9_7F4A_7C15
-        var hasher = SHA256()
+        let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+        defer { try? random.close() }
         _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let handle = try FileHandle(forWritingTo: file)
         defer { try? handle.close() }
+        var hasher = SHA256()
         var remaining = size
         while remaining > 0 {
-            let count = min(remaining, 1 << 20)
-            var chunk = [UInt8](repeating: 0, count: count)
-            for index in stride(from: 0, to: count, by: 8) {
-                state ^= state << 13
-                state ^= state >> 7
-                state ^= state << 17
-                withUnsafeBytes(of: state.littleEndian) { bytes in
-                    for offset in 0..<min(8, count - index) { chunk[index + offset] = bytes[offset] }
-                }
-            }
+            let chunk = try random.read(upToCount: min(remaining, 1 << 20)) ?? Data()
             hasher.update(data: chunk)
             try handle.write(contentsOf: chunk)
-            remaining -= count
+            remaining -= chunk.count
         }
         return (file.path, SigV4Signer.hex(hasher.finalize()))
     }
