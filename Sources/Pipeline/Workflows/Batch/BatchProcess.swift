@@ -102,6 +102,9 @@ package struct BatchProcess: Sendable {
             files[index].error = job.error.flatMap(Self.errorText)
             files[index].manifest = job.output.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))["manifest"] }
             files[index].seconds = job.finishedAt.map { $0.timeIntervalSince(job.createdAt) }
+            for step in try await store.steps(of: id) where !step.name.contains("/") {
+                if let start = step.startedAt, let end = step.finishedAt { files[index].stepSeconds[step.name] = end.timeIntervalSince(start) }
+            }
             if files[index].workflow == "transcribe", let input = try? JSON(text: job.input).decode(TranscribeInput.self) {
                 files[index].skippedSteps = Self.skipped(input)
             }

@@ -28,6 +28,7 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "Language code for transcription.") var language: String?
     @Option(help: "Longest text accepted, in characters.") var maxInputChars: Int = 500_000
     @Option(help: "Target narration segment size in characters (capped by the engine's limit).") var segmentChars: Int?
+    @Option(help: "Speech requests in flight at once per remote engine (the provider limit).") var speechConcurrency: Int = 8
     @Option(help: "Jobs run at once.") var concurrency: Int = 2
     @Option(help: "S3 endpoint URL (with --out s3://…).") var endpoint: String?
     @Flag(help: "Print the report as JSON.") var json = false
@@ -70,7 +71,7 @@ struct ProcessCommand: AsyncParsableCommand {
         options.transcriber = transcriber
         options.chunkSeconds = chunkSeconds
         options.language = language
-        let batch = BatchProcess(options: options, services: WorkflowServices(storage: storage, logger: logger))
+        let batch = BatchProcess(options: options, services: WorkflowServices(storage: storage, logger: logger, speech: SpeechEngines(maxConcurrent: speechConcurrency)))
         let json = json
         let report = try await batch.run { line in if !json { print(line) } }
         if json {
