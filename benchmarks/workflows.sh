@@ -7,7 +7,7 @@
 #
 #   benchmarks/workflows.sh                       # release build
 #   CONFIG=debug SCRATCH=.build-workflows benchmarks/workflows.sh
-#   HOURS=0.5 SKIP_TRANSCRIBE=1 benchmarks/workflows.sh
+#   HOURS=0.5 SKIP_TRANSCRIBE=1 benchmarks/workflows.sh     (or SKIP_NARRATE=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG="${CONFIG:-release}"
@@ -37,6 +37,7 @@ while n < int(sys.argv[2]):
     if random.random() < 0.15: out.append("\n\n")
 open(sys.argv[1], "w").write("".join(out)[: int(sys.argv[2])].rsplit(".", 1)[0] + ".")
 PY
+if [ -z "${SKIP_NARRATE:-}" ]; then
 start=$(date +%s.%N)
 GOOGLE_API_KEY=fake-google-key-0123456789 GOOGLE_TTS_BASE_URL="$base" \
   "$BIN/runner" process "$work/text" --out "$work/out-narrate" --engine google --segment-chars 1000 \
@@ -55,6 +56,7 @@ print(f"  wall {wall:.2f} s (runner process, incl. start-up and extraction); ste
 print(f"  ideal requests/8 x 250 ms = {ideal:.2f} s; + assembly/publish {assembly:.2f} s = {ideal + assembly:.2f} s")
 print(f"  ratio synthesize/ideal = {steps['synthesize'] / ideal:.2f}; ratio wall/(ideal+assembly) = {wall / (ideal + assembly):.2f}")
 PY
+fi
 
 [ -n "${SKIP_TRANSCRIBE:-}" ] && exit 0
 mkdir -p "$work/audio"

@@ -29,7 +29,7 @@ struct TranscribeWorkflow: Workflow {
         ]
         var names = ["probe", "chunk"]
         if let kind = options.transcriberKind {
-            steps.append(.fanOut("transcribe", concurrency: 4) { context in
+            steps.append(.fanOut("transcribe", concurrency: Self.chunkConcurrency) { context in
                 try context.require("chunk", as: [ChunkRef].self).map { try JSON(encoding: $0) }
             } each: { context, _, item in
                 let chunk = try item.decode(ChunkRef.self)
@@ -55,6 +55,9 @@ struct TranscribeWorkflow: Workflow {
         })
         return steps
     }
+
+    /// Chunks in flight at once per job (Rev.ai's client allows 10 requests at once).
+    static let chunkConcurrency = 8
 
     static func probe(_ path: String, name: String) async throws -> ProbeResult {
         let info: MediaInfo
