@@ -50,16 +50,8 @@ struct ProcessCommand: AsyncParsableCommand {
         let logger = global.makeLogger("runner.process")
         let input = URL(fileURLWithPath: directory).standardizedFileURL
         let output = out ?? input.deletingLastPathComponent().appendingPathComponent(input.lastPathComponent + "-out").path
-        let storage: any ObjectStorage
-        var localOutput: String?
-        if let location = try S3Location(parsing: output) {
-            let config = try S3Configuration.fromEnvironment(endpoint: endpoint)
-            storage = S3Storage(configuration: config, bucket: location.bucket, prefix: location.prefix, logger: logger)
-        } else {
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            storage = try LocalStorage(root: output)
-            localOutput = URL(fileURLWithPath: output).standardizedFileURL.path
-        }
+        let (services, localOutput) = try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger,
+                                                                     speechConcurrency: speechConcurrency)
         let database = databaseURL ?? "sqlite:" + (localOutput.map { $0 + "/state.sqlite" } ?? "./runner-state.sqlite")
         var options = BatchProcess.Options(inputDirectory: input.path, localOutput: localOutput, databaseURL: database)
         options.work = databaseURL == nil || database.hasPrefix("sqlite:") || work
@@ -71,7 +63,7 @@ struct ProcessCommand: AsyncParsableCommand {
         options.transcriber = transcriber
         options.chunkSeconds = chunkSeconds
         options.language = language
-        let batch = BatchProcess(options: options, services: WorkflowServices(storage: storage, logger: logger, speech: SpeechEngines(maxConcurrent: speechConcurrency)))
+        let batch = BatchProcess(options: options, services: services)
         let json = json
         let report = try await batch.run { line in if !json { print(line) } }
         if json {
