@@ -25,6 +25,7 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "Voice name for the speech engine.") var voice: String?
     @Option(help: "Transcriber: revai, openai, none (default: from the environment).") var transcriber: String?
     @Option(help: "Longest chunk sent to speech-to-text, in seconds.") var chunkSeconds: Double?
+    @Option(help: "Chunks of one recording sent to speech-to-text at once (default 8).") var chunkConcurrency: Int?
     @Option(help: "Language code for transcription.") var language: String?
     @Option(help: "Longest text accepted, in characters.") var maxInputChars: Int = 500_000
     @Option(help: "Target narration segment size in characters (capped by the engine's limit).") var segmentChars: Int?
@@ -62,6 +63,7 @@ struct ProcessCommand: AsyncParsableCommand {
         options.segmentChars = segmentChars
         options.transcriber = transcriber
         options.chunkSeconds = chunkSeconds
+        options.chunkConcurrency = chunkConcurrency
         options.language = language
         let batch = BatchProcess(options: options, services: services)
         let json = json
