@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProvidersTests", dependencies: ["Providers", "FakeProviders", "MediaCore"],
-            resources: [.copy("Storage/Vectors")],
+            resources: [.copy("Storage/Vectors"), .copy("Storage/FakeS3")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PipelineTests", dependencies: ["Pipeline", "MediaCore", "Providers", "FakeProviders"],

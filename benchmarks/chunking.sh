@@ -32,11 +32,11 @@ fi
 
 # measure NAME CMD... -> prints "wall_seconds max_rss_kb" (GNU time), median of $RUNS runs by wall time
 measure() {
-  local results=() out
+  local results=()
   for _ in $(seq "$RUNS"); do
     rm -rf "$DIR/out"; mkdir -p "$DIR/out"
-    out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
-    results+=("$out")
+    /usr/bin/time -o "$DIR/time.txt" -f "%e %M" "$@" >/dev/null 2>"$DIR/stderr.txt" || { cat "$DIR/stderr.txt" >&2; exit 1; }
+    results+=("$(tail -1 "$DIR/time.txt")")
   done
   printf '%s\n' "${results[@]}" | sort -n | sed -n "$(( (RUNS + 1) / 2 ))p"
 }

@@ -153,10 +153,10 @@ package final class FakeProviders: Sendable {
     private func respond(to request: FakeRequest, api: any FakeAPI, fault: Fault?) async -> FakeResponse {
         switch fault {
         case nil:
-            return api.handle(request)
+            return await offPool(api, request)
         case .latency(let delay):
             try? await Task.sleep(for: delay)
-            return api.handle(request)
+            return await offPool(api, request)
         case .status(let status, let retryAfter, let retryDelay):
             var response = api.errorResponse(status: status, retryDelay: retryDelay)
             if let retryAfter { response.headers.append(("Retry-After", retryAfter)) }
@@ -166,7 +166,7 @@ package final class FakeProviders: Sendable {
         case .dropConnection:
             return FakeResponse(status: 200, action: .dropConnection)
         case .truncatedBody:
-            var response = api.handle(request)
+            var response = await offPool(api, request)
             response.action = .truncate
             return response
         case .malformedBody:
@@ -178,6 +178,14 @@ package final class FakeProviders: Sendable {
                 "modelVersion": "fake", "responseId": UUID().uuidString,
             ])
         }
+    }
+}
+
+/// Runs a fake's handler on a Dispatch thread: synthesising and encoding audio is CPU work that
+/// must not occupy Swift's cooperative threads, which the clients under test share.
+private func offPool(_ api: any FakeAPI, _ request: FakeRequest) async -> FakeResponse {
+    await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: api.handle(request)) }
     }
 }
 

@@ -15,4 +15,7 @@ size_t cffmpeg_take_last_log(char *buf, size_t size);
 /// Clears this thread's captured line.
 void cffmpeg_clear_last_log(void);
 
+/// Caps glibc's malloc arenas (mallopt(M_ARENA_MAX)); malloc.h does not import into Swift.
+void cffmpeg_limit_malloc_arenas(int count);
+
 #endif

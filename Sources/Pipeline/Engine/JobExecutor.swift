@@ -9,9 +9,15 @@ struct JobExecutor: Sendable {
     let registry: WorkflowRegistry
     let logger: Logger
 
-    /// - Returns: the job's output (the output of its last step).
+    /// What running a job gave: its output (the last step's) and whether the job was already
+    /// marked succeeded together with its last step (then there is nothing left to write).
+    struct Outcome: Sendable {
+        let output: JSON
+        let jobCompleted: Bool
+    }
+
     /// - Throws: the failing step's error wrapped in `StepError`, `StoreError`, or `CancellationError`.
-    func execute(_ job: ClaimedJob) async throws -> JSON {
+    func execute(_ job: ClaimedJob) async throws -> Outcome {
         guard let workflow = registry[job.workflow] else {
             throw StepError(step: nil, underlying: StepFailure(
                 code: "unknown_workflow", message: "no workflow named \(job.workflow)", retryable: false))
@@ -24,7 +30,7 @@ struct JobExecutor: Sendable {
             throw StepError(step: nil, underlying: StepFailure(
                 code: "invalid_plan", message: String(describing: error), retryable: false))
         }
-        let finished = try await StoreRetry.run { try await store.steps(of: job.lease.jobID) }
+        let finished = job.hasSteps ? try await StoreRetry.run { try await store.steps(of: job.lease.jobID) } : []
         var outputs: [String: JSON] = [:]
         for record in finished where record.status == .succeeded {
             outputs[record.name] = JSON(unchecked: record.output ?? "null")
@@ -35,6 +41,8 @@ struct JobExecutor: Sendable {
         var pending = Array(plan.enumerated()).filter { outputs[$0.element.name] == nil }
         let limit = max(1, workflow.maxParallelSteps)
 
+        let lastName = plan.last?.name
+        var completedWithLastStep = false
         try await withThrowingTaskGroup(of: (String, JSON).self) { group in
             var running = 0
             while !pending.isEmpty || running > 0 {
@@ -43,7 +51,10 @@ struct JobExecutor: Sendable {
                       let next = pending.firstIndex(where: { dependencies[$0.element.name]!.allSatisfy { outputs[$0] != nil } }) {
                     let (index, step) = pending.remove(at: next)
                     let context = makeContext(job, step: step.name, outputs: outputs, tracker: tracker)
-                    group.addTask { (step.name, try await run(step, index: index, context: context)) }
+                    // The very last step to run also finishes the job, in the same transaction.
+                    let finishes = pending.isEmpty && running == 0 && step.name == lastName
+                    completedWithLastStep = completedWithLastStep || finishes
+                    group.addTask { (step.name, try await run(step, index: index, context: context, finishesJob: finishes)) }
                     running += 1
                 }
                 guard running > 0 else {
@@ -55,7 +66,7 @@ struct JobExecutor: Sendable {
                 outputs[name] = output
             }
         }
-        return plan.last.flatMap { outputs[$0.name] } ?? .null
+        return Outcome(output: plan.last.flatMap { outputs[$0.name] } ?? .null, jobCompleted: completedWithLastStep)
     }
 
     private func makeContext(_ job: ClaimedJob, step: String, outputs: [String: JSON], tracker: ProgressTracker) -> StepContext {
@@ -67,7 +78,7 @@ struct JobExecutor: Sendable {
                            progress: tracker)
     }
 
-    private func run(_ step: Step, index: Int, context: StepContext) async throws -> JSON {
+    private func run(_ step: Step, index: Int, context: StepContext, finishesJob: Bool) async throws -> JSON {
         let lease = context.lease
         try await StoreRetry.run { try await store.startStep(lease, name: step.name, index: index) }
         let started = ContinuousClock.now
@@ -91,7 +102,10 @@ struct JobExecutor: Sendable {
         Timer(label: "runner_step_duration_seconds", dimensions: [("workflow", context.workflow), ("step", step.name)])
             .recordNanoseconds((ContinuousClock.now - started).nanoseconds)
         let progress = context.progress.stepDone(step.name)
-        try await StoreRetry.run { try await store.completeStep(lease, name: step.name, output: output, progress: progress) }
+        try await StoreRetry.run {
+            try await store.completeStep(lease, name: step.name, output: output, progress: progress,
+                                         jobOutput: finishesJob ? output : nil)
+        }
         return output
     }
 

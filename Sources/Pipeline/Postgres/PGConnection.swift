@@ -33,6 +33,9 @@ final class PGConnection: SQLConnection {
         handle = conn
         // Server notices ("relation already exists, skipping") are not ours to print.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        // Every statement gets a time limit (a lock wait included); set here rather than in the
+        // URL so a user's own `options` stay as they are.
+        try command("SET statement_timeout = '60s'")
     }
 
     deinit { PQfinish(handle) }
@@ -47,20 +50,15 @@ final class PGConnection: SQLConnection {
     }
 
     func query(_ sql: String, _ params: [SQLValue]) throws -> [Row] {
-        let translated = Self.translate(sql)
-        // Utility statements (DDL) cannot always be prepared: they run unnamed, unparameterised.
-        let isUtility = params.isEmpty && !["SELECT", "INSERT", "UPDATE", "DELETE", "WITH"].contains {
-            translated.uppercased().hasPrefix($0)
-        }
-        let name = isUtility ? nil : try statementName(translated, count: params.count)
         let cValues = params.map { $0.text.map { strdup($0) } ?? nil }
         defer { cValues.forEach { free($0) } }
         let pointers = cValues.map { $0.map { UnsafePointer($0) } }
+        let name = try statementName(sql, count: params.count)
         let raw: OpaquePointer? = pointers.withUnsafeBufferPointer { values in
             if let name {
                 PQexecPrepared(handle, name, Int32(params.count), values.baseAddress, nil, nil, 0)
             } else {
-                PQexecParams(handle, translated, 0, nil, nil, nil, nil, 0)
+                PQexecParams(handle, Self.translate(sql), 0, nil, nil, nil, nil, 0)
             }
         }
         let result = PGResult(raw)
@@ -68,10 +66,16 @@ final class PGConnection: SQLConnection {
         return result.rows()
     }
 
-    private func statementName(_ sql: String, count: Int) throws -> String {
+    /// The prepared statement for `sql` (prepared on first use), or nil for a utility statement
+    /// (DDL), which cannot always be prepared and runs unnamed, without parameters.
+    private func statementName(_ sql: String, count: Int) throws -> String? {
         if let name = prepared[sql] { return name }
+        let isUtility = count == 0 && !["SELECT", "INSERT", "UPDATE", "DELETE", "WITH"].contains {
+            sql.uppercased().hasPrefix($0)
+        }
+        if isUtility { return nil }
         let name = "runner_\(prepared.count + 1)"
-        let result = PGResult(PQprepare(handle, name, sql, Int32(count), nil))
+        let result = PGResult(PQprepare(handle, name, Self.translate(sql), Int32(count), nil))
         try check(result, "prepare")
         prepared[sql] = name
         return name

@@ -88,6 +88,12 @@ enum Migrations {
                 )
                 """,
             ]),
+            // Every index costs a write on each status change; listing by status is served by the
+            // partial indexes (claimable, running) and this one for the dead letters.
+            (2, [
+                "DROP INDEX IF EXISTS jobs_status",
+                "CREATE INDEX jobs_finished_badly ON jobs (created_at) WHERE status IN ('dead', 'cancelled')",
+            ]),
         ]
     }
 }

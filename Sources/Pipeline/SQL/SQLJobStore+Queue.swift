@@ -55,7 +55,8 @@ extension SQLJobStore {
                   UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lock_token = j.lock_token + 1,
                     locked_by = $1, heartbeat_at = {now}, updated_at = {now}
                   FROM picked WHERE j.id = picked.id
-                  RETURNING j.id, j.workflow, j.queue, j.input, j.attempts, j.max_attempts, j.lock_token, j.priority, j.run_at
+                  RETURNING j.id, j.workflow, j.queue, j.input, j.attempts, j.max_attempts, j.lock_token, j.priority, j.run_at,
+                    EXISTS (SELECT 1 FROM steps s WHERE s.job_id = j.id)
                 ), logged AS (
                   INSERT INTO events (job_id, at, type, source, payload)
                   SELECT id, {now}, 'job.started', $1, jsonb_build_object('attempt', attempts) FROM claimed
@@ -74,7 +75,8 @@ extension SQLJobStore {
                       WHERE status IN ('queued', 'retrying') AND run_at <= {now}
                         AND queue IN (SELECT value FROM json_each($2))
                       ORDER BY priority DESC, run_at, created_at LIMIT $3)
-                    RETURNING id, workflow, queue, input, attempts, max_attempts, lock_token, priority, run_at
+                    RETURNING id, workflow, queue, input, attempts, max_attempts, lock_token, priority, run_at,
+                      EXISTS (SELECT 1 FROM steps s WHERE s.job_id = jobs.id)
                     """,
                     .text(workerID), .text(queuesJSON), .int(limit))
                 for row in claimed {
@@ -90,7 +92,7 @@ extension SQLJobStore {
                 ClaimedJob(
                     lease: Lease(jobID: r.uuid(0), token: r.int64(6), workerID: workerID),
                     workflow: r.string(1), queue: r.string(2), input: JSON(unchecked: r.string(3)),
-                    attempt: r.int(4), maxAttempts: r.int(5))
+                    attempt: r.int(4), maxAttempts: r.int(5), hasSteps: !["f", "0", "false"].contains(r.string(9)))
             }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 
 extension SQLJobStore {
     func startStep(_ lease: Lease, name: String, index: Int) async throws {
+        if backend.dialect == .postgres { return try await startStepPostgres(lease, name: name, index: index) }
         try await backend.transaction(write: true) { c in
             try Self.fence(c, lease, "start step")
             let rows = try c.query(
@@ -17,7 +18,10 @@ extension SQLJobStore {
         }
     }
 
-    func completeStep(_ lease: Lease, name: String, output: JSON, progress: Progress) async throws {
+    func completeStep(_ lease: Lease, name: String, output: JSON, progress: Progress, jobOutput: JSON?) async throws {
+        if backend.dialect == .postgres {
+            return try await completeStepPostgres(lease, name: name, output: output, progress: progress, jobOutput: jobOutput)
+        }
         try await backend.transaction(write: true) { c in
             try Self.fence(c, lease, "complete step")
             let rows = try c.query(
@@ -26,10 +30,12 @@ extension SQLJobStore {
                 WHERE job_id = $1 AND name = $2 AND status = 'running' RETURNING idx
                 """,
                 .uuid(lease.jobID), .text(name), .text(output.text))
-            // A retried call whose first commit went through finds the step done: nothing to add.
-            guard !rows.isEmpty else { return }
-            try Self.writeProgress(c, lease, progress)
-            try Self.event(c, job: lease.jobID, type: "step.succeeded", source: lease.workerID, step: name)
+            // A retried call whose first commit went through finds the step done: no second event.
+            if !rows.isEmpty {
+                try Self.writeProgress(c, lease, progress)
+                try Self.event(c, job: lease.jobID, type: "step.succeeded", source: lease.workerID, step: name)
+            }
+            if let jobOutput { try Self.finishJob(c, lease, output: jobOutput) }
         }
     }
 
@@ -57,23 +63,28 @@ extension SQLJobStore {
     }
 
     func completeJob(_ lease: Lease, output: JSON) async throws {
-        try await backend.transaction(write: true) { c in
-            let rows = try c.query(
-                """
-                UPDATE jobs SET status = 'succeeded', output = $3, error = NULL, locked_by = NULL, heartbeat_at = NULL,
-                  progress = 1, steps_done = steps_total, finished_at = {now}, updated_at = {now}
-                WHERE id = $1 AND lock_token = $2 AND status = 'running' RETURNING id
-                """,
-                .uuid(lease.jobID), .int(lease.token), .text(output.text))
-            guard rows.isEmpty else {
-                try Self.event(c, job: lease.jobID, type: "job.succeeded", source: lease.workerID)
-                return
-            }
-            // Idempotent when a first call committed but its answer was lost with the connection.
-            let state = try c.query("SELECT status, lock_token FROM jobs WHERE id = $1", .uuid(lease.jobID))
-            guard let row = state.first, row.string(0) == JobStatus.succeeded.rawValue, row.int64(1) == lease.token else {
-                throw StoreError(.leaseLost, "complete job", "job \(lease.jobID.uuidString.lowercased()) is no longer held by \(lease.workerID)")
-            }
+        if backend.dialect == .postgres, try await completeJobPostgres(lease, output: output) { return }
+        try await backend.transaction(write: true) { c in try Self.finishJob(c, lease, output: output) }
+    }
+
+    /// Marks the job succeeded with `job.succeeded`; idempotent when a first call committed but
+    /// its answer was lost with the connection.
+    static func finishJob(_ c: any SQLConnection, _ lease: Lease, output: JSON) throws {
+        let rows = try c.query(
+            """
+            UPDATE jobs SET status = 'succeeded', output = $3, error = NULL, locked_by = NULL, heartbeat_at = NULL,
+              progress = 1, steps_done = steps_total, finished_at = {now}, updated_at = {now}
+            WHERE id = $1 AND lock_token = $2 AND status = 'running' RETURNING id
+            """,
+            .uuid(lease.jobID), .int(lease.token), .text(output.text))
+        guard rows.isEmpty else {
+            try event(c, job: lease.jobID, type: "job.succeeded", source: lease.workerID)
+            return
+        }
+        let state = try c.query("SELECT status, lock_token FROM jobs WHERE id = $1", .uuid(lease.jobID))
+        guard let row = state.first, row.string(0) == JobStatus.succeeded.rawValue, row.int64(1) == lease.token else {
+            throw StoreError(.leaseLost, "complete job",
+                             "job \(lease.jobID.uuidString.lowercased()) is no longer held by \(lease.workerID)")
         }
     }
 

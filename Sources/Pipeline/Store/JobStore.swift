@@ -29,8 +29,9 @@ public protocol JobStore: Sendable {
     // MARK: Worker writes (fenced by the lease)
     /// Marks a step running (attempts + 1) with `step.started`.
     func startStep(_ lease: Lease, name: String, index: Int) async throws
-    /// Persists a step's output with `step.succeeded` and the job's progress.
-    func completeStep(_ lease: Lease, name: String, output: JSON, progress: Progress) async throws
+    /// Persists a step's output with `step.succeeded` and the job's progress. With `jobOutput`,
+    /// the job succeeds in the same transaction (`job.succeeded`): the last step saves a commit.
+    func completeStep(_ lease: Lease, name: String, output: JSON, progress: Progress, jobOutput: JSON?) async throws
     /// Records a step's failure with `step.failed`.
     func failStep(_ lease: Lease, name: String, error: JSON) async throws
     /// Records progress inside a running step (no event: progress is not a state change).
@@ -70,6 +71,13 @@ public protocol JobStore: Sendable {
 
     /// Closes connections and stops background threads.
     func close() async
+}
+
+extension JobStore {
+    /// Persists a step's output with `step.succeeded` and the job's progress.
+    public func completeStep(_ lease: Lease, name: String, output: JSON, progress: Progress) async throws {
+        try await completeStep(lease, name: name, output: output, progress: progress, jobOutput: nil)
+    }
 }
 
 /// Progress of a job: whole steps done out of the total, and the overall fraction.

@@ -61,6 +61,8 @@ public struct ClaimedJob: Sendable {
     /// 1 for the first run, 2 for the first retry, …
     public let attempt: Int
     public let maxAttempts: Int
+    /// Whether the job has step rows from an earlier run (else there is nothing to resume).
+    let hasSteps: Bool
 }
 
 /// A job as stored.

@@ -11,8 +11,10 @@ extension Worker {
         logger[metadataKey: "job.id"] = "\(lease.jobID.uuidString.lowercased())"
         Gauge(label: "runner_jobs_running").record(running.count)
         do {
-            let output = try await executor.execute(job)
-            try await StoreRetry.run { try await store.completeJob(lease, output: output) }
+            let outcome = try await executor.execute(job)
+            if !outcome.jobCompleted {
+                try await StoreRetry.run { try await store.completeJob(lease, output: outcome.output) }
+            }
             Counter(label: "runner_jobs_succeeded_total", dimensions: [("workflow", job.workflow)]).increment()
         } catch {
             switch running.reason(lease.jobID) {

@@ -49,9 +49,11 @@ public final class Worker: Service, Sendable {
     private func claimLoop() async {
         var failures = 0
         while !isShuttingDown {
-            let free = configuration.concurrency - running.count
-            guard free > 0 else {
-                await wake.wait(timeout: configuration.pollInterval)
+            let busy = running.count
+            let free = configuration.concurrency - busy
+            // While busy, claim in batches (a quarter of the slots) rather than one job per finished one.
+            guard free > 0, busy == 0 || free >= max(1, configuration.concurrency / 4) else {
+                await wake.wait(timeout: min(configuration.pollInterval, .milliseconds(50)))
                 continue
             }
             let jobs: [ClaimedJob]

@@ -11,7 +11,7 @@ struct EngineTests {
         configuration.concurrency = concurrency
         configuration.pollInterval = .milliseconds(50)
         configuration.retryBaseDelay = .milliseconds(20)
-        configuration.rescueAfter = .seconds(5)
+        configuration.rescueAfter = .seconds(60)
         configuration.heartbeatInterval = .milliseconds(100)
         configuration.exitWhenIdle = exitWhenIdle
         configuration.workerID = "test-worker"

@@ -81,7 +81,7 @@ struct WorkerProcessTests {
         }
         #expect(try await eventually(timeout: .seconds(60)) { (try await store.counts()[.succeeded] ?? 0) >= 30 })
         let doneBeforeRestart = try await store.counts()[.succeeded] ?? 0
-        try cluster.restart()
+        try await cluster.restart()
         #expect(doneBeforeRestart < total, "the restart should come in the middle of the run")
         for worker in workers {
             let status = try await worker.wait(timeout: .seconds(120))
@@ -93,7 +93,7 @@ struct WorkerProcessTests {
             "SELECT COUNT(*), COUNT(DISTINCT job_id) FROM events WHERE type = 'job.succeeded'", []).first)
         #expect(row.int(0) == total && row.int(1) == total)
         await store.close()
-        cluster.stop()
+        await cluster.shutdown()
     }
 
     @Test func sigtermLetsShortJobsFinishAndReleasesTheRest() async throws {

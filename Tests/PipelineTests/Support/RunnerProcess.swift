@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Pipeline
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -83,34 +84,46 @@ final class TestCluster: @unchecked Sendable {
         directory = TestEnvironment.scratchDirectory().appendingPathComponent("cluster")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         port = Self.freePort()
-        try Self.asPostgres(["chown", "-R", "postgres:postgres", directory.path], root: true)
-        try Self.asPostgres(["\(bin)/initdb", "-D", directory.appendingPathComponent("data").path, "-U", "postgres",
+        try await Self.asPostgres(["chown", "-R", "postgres:postgres", directory.path], root: true)
+        try await Self.asPostgres(["\(bin)/initdb", "-D", directory.appendingPathComponent("data").path, "-U", "postgres",
                              "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync"])
-        try start()
+        try await start()
     }
 
     var url: String { "postgres://postgres@127.0.0.1:\(port)/postgres" }
 
-    func start() throws {
-        try Self.asPostgres(["\(bin)/pg_ctl", "-D", directory.appendingPathComponent("data").path, "-s", "-w", "-t", "30",
+    func start() async throws {
+        try await Self.asPostgres(["\(bin)/pg_ctl", "-D", directory.appendingPathComponent("data").path, "-s", "-w", "-t", "30",
                              "-l", directory.appendingPathComponent("server.log").path,
                              "-o", "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start"])
     }
 
-    func restart() throws {
-        try Self.asPostgres(["\(bin)/pg_ctl", "-D", directory.appendingPathComponent("data").path, "-s", "-w", "-m", "fast",
+    func restart() async throws {
+        try await Self.asPostgres(["\(bin)/pg_ctl", "-D", directory.appendingPathComponent("data").path, "-s", "-w", "-m", "fast",
                              "-l", directory.appendingPathComponent("server.log").path,
                              "-o", "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "restart"])
     }
 
+    func shutdown() async {
+        try? await Self.asPostgres(["\(bin)/pg_ctl", "-D", directory.appendingPathComponent("data").path, "-s", "-w", "-m", "immediate", "stop"])
+    }
+
     func stop() {
-        try? Self.asPostgres(["\(bin)/pg_ctl", "-D", directory.appendingPathComponent("data").path, "-s", "-w", "-m", "immediate", "stop"])
+        try? Self.spawnAndWait(["\(bin)/pg_ctl", "-D", directory.appendingPathComponent("data").path, "-s", "-w", "-m", "immediate", "stop"], root: false)
     }
 
     /// Runs a command as the `postgres` user when we are root (initdb refuses root). Spawned and
     /// reaped with posix_spawn/waitpid: pg_ctl leaves a server behind, which Foundation's
     /// `Process.waitUntilExit` was seen to wait on forever.
-    static func asPostgres(_ command: [String], root: Bool = false) throws {
+    static func asPostgres(_ command: [String], root: Bool = false) async throws {
+        // initdb and pg_ctl take seconds: block a thread of our own, not the cooperative pool
+        // (which has one thread per core, and the in-process workers of other tests need it).
+        let thread = DedicatedThread(name: "spawn")
+        defer { thread.stop() }
+        try await thread.run { try spawnAndWait(command, root: root) }
+    }
+
+    private static func spawnAndWait(_ command: [String], root: Bool) throws {
         let isRoot = getuid() == 0
         if !isRoot && root { return }
         let arguments = (isRoot && !root ? ["runuser", "-u", "postgres", "--"] : []) + command

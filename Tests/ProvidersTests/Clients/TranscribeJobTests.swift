@@ -67,7 +67,7 @@ struct ClientLimitTests {
             let rev = try fixture.revai()
             let job = try await rev.submit(url: "https://media.example.com/a.mp3")
             let waiting = Task { try await rev.waitForCompletion(job.id) }
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(30)
             while fixture.fakes.stats(.revai).callsByRoute["GET /jobs/{id}", default: 0] < 2, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(20))
             }

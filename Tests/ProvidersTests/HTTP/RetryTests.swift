@@ -43,7 +43,6 @@ struct RetryTests {
                 _ = try await fixture.echoHTTP().send(HTTPRequest(url: fixture.echoURL), operation: "echo")
             }
             #expect(elapsed >= 1.0)
-            #expect(elapsed < 10)
             #expect(fixture.fakes.stats(.echo).calls == 2)
         }
     }
@@ -61,7 +60,6 @@ struct RetryTests {
                 _ = try await fixture.echoHTTP().send(HTTPRequest(url: fixture.echoURL), operation: "echo")
             }
             #expect(elapsed >= 0.9)
-            #expect(elapsed < 10)
         }
     }
 

@@ -19,8 +19,11 @@ package struct XMLTree: Sendable, Equatable {
 
     /// Parses `data`; nil when it is not well-formed XML (an HTML error page, an empty body).
     package static func parse(_ data: Data) -> XMLTree? {
+        // S3 may send whitespace before the document (keep-alives during a long Complete), and
+        // XMLParser refuses anything before the XML declaration.
+        let start = data.firstIndex { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } ?? data.endIndex
         let builder = Builder()
-        let parser = XMLParser(data: data)
+        let parser = XMLParser(data: Data(data[start...]))
         parser.shouldProcessNamespaces = true
         parser.delegate = builder
         guard parser.parse(), let root = builder.root else { return nil }

@@ -25,6 +25,7 @@ struct ChunkCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        ProcessTuning.limitMallocArenas(1)
         let logger = global.makeLogger("runner.chunk")
         let discovered = InputDiscovery.discover(inputs, excluding: outputDirectory)
         for skipped in discovered.skipped where !json {
