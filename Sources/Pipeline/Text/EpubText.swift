@@ -88,8 +88,14 @@ enum EpubText {
 
     struct EpubLimit: Error {}
 
+    /// Judged by the words of the file name (`cover.xhtml`, `copyright-page.html`, `toc.xhtml`),
+    /// so `unavailable.xhtml` is not mistaken for navigation.
     static func isFrontMatter(_ name: String) -> Bool {
-        ["cover", "titlepage", "title-page", "copyright", "toc", "nav", "footnote", "endnote"].contains { name.contains($0) }
+        let stem = (name as NSString).deletingPathExtension.lowercased()
+        let words = stem.split { !$0.isLetter }.map(String.init)
+        let front: Set<String> = ["cover", "titlepage", "title", "copyright", "toc", "nav", "contents",
+                                  "footnote", "footnotes", "endnote", "endnotes", "colophon"]
+        return words.contains { front.contains($0) } || stem.hasPrefix("titlepage")
     }
 
     static func bad(_ path: String, _ why: String) -> StepFailure {

@@ -26,28 +26,39 @@ struct Assembly {
         let mp3 = folder + "/audio.mp3"
         let m4b = folder + "/audio.m4b"
         let itemsCopy = items
-        let spans = try await runOnDedicatedThread(name: "assemble") {
-            try AudioConcatenation.concatenate(itemsCopy, to: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata))
+        // Where each clip lands follows from the clip lengths and pauses, so the chapters are
+        // known up front and the mp3 and the m4b are encoded at the same time.
+        var spans: [[Double]] = []
+        var position = 0.0
+        for (i, clip) in clips.enumerated() {
+            spans.append([position, position + clip.duration])
+            position += clip.duration + (i < items.count - 1 ? items[i].pauseAfter : 0)
         }
-        let total = spans.last?.endSeconds ?? 0
+        let total = spans.last?[1] ?? 0
         var chapters: [Chapter] = []
         var lastChapter = -1
         for (i, segment) in plan.segments.enumerated() where i < spans.count && segment.chapter != lastChapter {
             lastChapter = segment.chapter
             let title = plan.chapterTitles.indices.contains(segment.chapter) ? plan.chapterTitles[segment.chapter] : nil
-            let start = chapters.isEmpty ? 0 : spans[i].startSeconds
+            let start = chapters.isEmpty ? 0 : spans[i][0]
             if !chapters.isEmpty { chapters[chapters.count - 1].end = start }
             chapters.append(Chapter(title: title ?? "Chapter \(chapters.count + 1)", start: start, end: total))
         }
         let chapterList = chapters
-        try await runOnDedicatedThread(name: "assemble") {
+        async let mp3Spans = runOnDedicatedThread(name: "assemble-mp3") {
+            try AudioConcatenation.concatenate(itemsCopy, to: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata))
+        }
+        async let m4bDone: Void = runOnDedicatedThread(name: "assemble-m4b") {
             _ = try AudioConcatenation.concatenate(itemsCopy, to: m4b, options: EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList))
         }
+        let encoded = try await mp3Spans
+        try await m4bDone
+        let measured = encoded.map { [$0.startSeconds, $0.endSeconds] }
         let assets = [
             try await services.publish(mp3, job: context.jobID, relative: "audio.mp3", kind: "audio", context: context),
             try await services.publish(m4b, job: context.jobID, relative: "audio.m4b", kind: "audiobook", context: context),
         ]
-        return AssembledAudio(duration: total, spans: spans.map { [$0.startSeconds, $0.endSeconds] },
+        return AssembledAudio(duration: measured.last?[1] ?? total, spans: measured,
                               chapters: chapters.map { ChapterMark(title: $0.title, start: $0.start, end: $0.end) },
                               assets: assets, loudness: "not normalised")
     }

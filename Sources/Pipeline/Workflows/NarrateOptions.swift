@@ -54,7 +54,7 @@ package struct NarrateInput: Codable, Sendable {
 
     /// Segments synthesised at once: espeak-ng is serial in process; services get their own
     /// limiter inside the client, this only bounds what waits on it.
-    var concurrency: Int { engineKind == .espeak ? 2 : 8 }
+    func concurrency(_ services: WorkflowServices) -> Int { engineKind == .espeak ? 2 : services.speech.maxConcurrent }
 }
 
 /// Output of the `segment` step.

@@ -33,7 +33,7 @@ struct NarrateWorkflow: Workflow {
                                        title: extracted.title, limit: segmenter.limit, measure: segmenter.measure)
                 return try JSON(encoding: plan)
             },
-            .fanOut("synthesize", concurrency: options.concurrency) { context in
+            .fanOut("synthesize", concurrency: options.concurrency(services)) { context in
                 try context.require("segment", as: SegmentPlan.self).segments.map { try JSON(encoding: $0) }
             } each: { context, _, item in
                 let segment = try item.decode(TextSegment.self)

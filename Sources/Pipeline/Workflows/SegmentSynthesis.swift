@@ -34,12 +34,7 @@ struct SegmentSynthesis {
             audio = try await MediaAudio.decodeFile(flac)
             cached = true
         } else {
-            let engine: any SpeechEngine
-            do {
-                engine = try options.engineKind.make(environment: services.environment, logger: context.logger, client: services.http)
-            } catch let error as ProviderError {
-                throw StepFailure(code: "missing_configuration", message: error.description, retryable: false)
-            }
+            let engine = try services.speech.engine(options.engineKind, services: services)
             var result: PCMAudio?
             var problem = ""
             while result == nil, attempts < 2 {

@@ -14,9 +14,16 @@ package struct TranscribeInput: Codable, Sendable {
     package var chunkSeconds: Double?
     /// Summary, tags and embeddings with Gemini.
     package var summarize: Bool?
+    /// A multi-file upload (an audiobook): its files in order, each a chapter. Nil: one file
+    /// (`sourceKey`, `name`).
+    package var parts: [SourcePart]?
+    /// Chunks sent at once (default 8; the client adds the provider's own limit).
+    package var chunkConcurrency: Int?
 
     package init(sourceKey: String, name: String, transcriber: String? = nil, language: String? = nil,
-                 chunkSeconds: Double? = nil, summarize: Bool? = nil) {
+                 chunkSeconds: Double? = nil, summarize: Bool? = nil, parts: [SourcePart]? = nil, chunkConcurrency: Int? = nil) {
+        self.parts = parts
+        self.chunkConcurrency = chunkConcurrency
         self.sourceKey = sourceKey
         self.name = name
         self.transcriber = transcriber
@@ -27,8 +34,11 @@ package struct TranscribeInput: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case sourceKey = "source_key", name, transcriber, language
-        case chunkSeconds = "chunk_seconds", summarize
+        case chunkSeconds = "chunk_seconds", summarize, parts, chunkConcurrency = "chunk_concurrency"
     }
+
+    /// The files to transcribe, in order.
+    var sources: [SourcePart] { parts ?? [SourcePart(sourceKey: sourceKey, name: name)] }
 
     var transcriberKind: TranscriberKind? { transcriber.flatMap(TranscriberKind.init(rawValue:)) }
 
@@ -42,6 +52,17 @@ package struct TranscribeInput: Codable, Sendable {
     }
 }
 
+/// One file of a multi-file upload.
+package struct SourcePart: Codable, Sendable, Equatable {
+    package var sourceKey: String
+    package var name: String
+    package init(sourceKey: String, name: String) {
+        self.sourceKey = sourceKey
+        self.name = name
+    }
+    enum CodingKeys: String, CodingKey { case sourceKey = "source_key", name }
+}
+
 struct ProbeResult: Codable, Sendable {
     var duration: Double
     var container: String
@@ -52,6 +73,8 @@ struct ProbeResult: Codable, Sendable {
 
 struct ChunkRef: Codable, Sendable {
     var index: Int
+    /// Which file of a multi-file upload it comes from.
+    var part: Int?
     var key: String
     var start: Double
     var end: Double

@@ -20,8 +20,14 @@ struct TranscribeWorkflow: Workflow {
             .step("probe") { context in
                 let folder = try services.scratchFolder(context.jobID, context.step)
                 defer { try? FileManager.default.removeItem(atPath: folder) }
-                let path = try await services.fetchSource(key: options.sourceKey, name: options.name, into: folder)
-                return try JSON(encoding: try await Self.probe(path, name: options.name))
+                var total: ProbeResult?
+                for part in options.sources {  // every file must be usable before any is chunked
+                    let path = try await services.fetchSource(key: part.sourceKey, name: part.name, into: folder)
+                    let probe = try await Self.probe(path, name: part.name)
+                    try? FileManager.default.removeItem(atPath: path)
+                    if total == nil { total = probe } else { total!.duration += probe.duration }
+                }
+                return try JSON(encoding: total)
             },
             .step("chunk") { context in
                 try JSON(encoding: try await Self.chunk(options: options, services: services, context: context))
@@ -29,7 +35,7 @@ struct TranscribeWorkflow: Workflow {
         ]
         var names = ["probe", "chunk"]
         if let kind = options.transcriberKind {
-            steps.append(.fanOut("transcribe", concurrency: 4) { context in
+            steps.append(.fanOut("transcribe", concurrency: max(1, options.chunkConcurrency ?? Self.chunkConcurrency)) { context in
                 try context.require("chunk", as: [ChunkRef].self).map { try JSON(encoding: $0) }
             } each: { context, _, item in
                 let chunk = try item.decode(ChunkRef.self)
@@ -56,6 +62,9 @@ struct TranscribeWorkflow: Workflow {
         return steps
     }
 
+    /// Chunks in flight at once per job (Rev.ai's client allows 10 requests at once).
+    static let chunkConcurrency = 8
+
     static func probe(_ path: String, name: String) async throws -> ProbeResult {
         let info: MediaInfo
         do {
@@ -70,24 +79,35 @@ struct TranscribeWorkflow: Workflow {
                            sampleRate: audio.sampleRate ?? 0, channels: audio.channels ?? 0)
     }
 
+    /// Chunks each file in turn; a later file's chunks start where the earlier files end.
     static func chunk(options: TranscribeInput, services: WorkflowServices, context: StepContext) async throws -> [ChunkRef] {
         let folder = try services.scratchFolder(context.jobID, context.step)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let path = try await services.fetchSource(key: options.sourceKey, name: options.name, into: folder)
-        let output = folder + "/chunks"
-        let jobOptions = ChunkJobOptions(chunking: options.chunking)
-        let manifest: ChunkManifest
-        do {
-            manifest = try await runOnDedicatedThread(name: "chunk") { try ChunkFileJob.run(input: path, directory: output, options: jobOptions).manifest }
-        } catch let error as MediaError {
-            throw StepFailure(code: "bad_media", message: "\(options.name): \(error.description)", retryable: false)
-        }
         var refs: [ChunkRef] = []
-        for chunk in manifest.chunks {
-            let asset = try await services.publish(output + "/" + chunk.path, job: context.jobID, relative: "chunks/\(chunk.index).flac",
-                                                   kind: "chunk", context: context,
-                                                   meta: try JSON(encoding: ["start": chunk.startSeconds, "end": chunk.endSeconds]))
-            refs.append(ChunkRef(index: chunk.index, key: asset.key, start: chunk.startSeconds, end: chunk.endSeconds, asset: asset))
+        var offset = 0.0
+        let multi = options.parts != nil
+        for (partIndex, part) in options.sources.enumerated() {
+            let path = try await services.fetchSource(key: part.sourceKey, name: part.name, into: folder)
+            let output = folder + "/chunks-\(partIndex)"
+            let jobOptions = ChunkJobOptions(chunking: options.chunking)
+            let manifest: ChunkManifest
+            do {
+                manifest = try await runOnDedicatedThread(name: "chunk") { try ChunkFileJob.run(input: path, directory: output, options: jobOptions).manifest }
+            } catch let error as MediaError {
+                throw StepFailure(code: "bad_media", message: "\(part.name): \(error.description)", retryable: false)
+            }
+            for chunk in manifest.chunks {
+                let index = refs.count
+                let start = offset + chunk.startSeconds
+                let end = offset + chunk.endSeconds
+                let asset = try await services.publish(output + "/" + chunk.path, job: context.jobID, relative: "chunks/\(index).flac",
+                                                       kind: "chunk", context: context,
+                                                       meta: try JSON(encoding: ["start": start, "end": end]))
+                refs.append(ChunkRef(index: index, part: multi ? partIndex : nil, key: asset.key, start: start, end: end, asset: asset))
+            }
+            offset += manifest.source.durationSeconds
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: output)
         }
         return refs
     }
@@ -114,6 +134,10 @@ struct TranscribeWorkflow: Workflow {
         var skipped: [SkippedStep] = []
         var summary: [String: JSONValue] = ["duration_seconds": .number(probe.duration), "chunks": .number(Double(chunks.count)),
                                             "container": .string(probe.container), "codec": .string(probe.codec)]
+        if options.parts != nil {  // an audiobook: where each file (chapter) starts
+            let starts = options.sources.indices.map { part in chunks.first { $0.part == part }?.start ?? 0 }
+            summary["chapters"] = .array(zip(options.sources, starts).map { .object(["name": .string($0.name), "start": .number($1)]) })
+        }
         if options.transcriberKind == nil {
             let reason = "no speech-to-text provider configured"
             let enable = "REVAI_ACCESS_TOKEN (Rev.ai) or OPENAI_API_KEY (OpenAI-compatible)"

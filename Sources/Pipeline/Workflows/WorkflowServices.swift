@@ -14,9 +14,13 @@ package struct WorkflowServices: Sendable {
     package var scratch: String
     /// The HTTP client providers use.
     package var http: HTTPClient
+    /// Speech engines shared by all jobs (one provider limit per engine).
+    package var speech: SpeechEngines
 
     package init(storage: any ObjectStorage, environment: ProviderEnvironment = ProviderEnvironment(), logger: Logger,
-                 scratch: String = NSTemporaryDirectory() + "media-workflows", http: HTTPClient = .shared) {
+                 scratch: String = NSTemporaryDirectory() + "media-workflows", http: HTTPClient = .shared,
+                 speech: SpeechEngines = SpeechEngines()) {
+        self.speech = speech
         self.storage = storage
         self.environment = environment
         self.logger = logger

@@ -196,6 +196,28 @@ struct ProcessEndToEndTests {
         }
     }
 
+    @Test func aFolderOfRecordingsIsOneAudiobookWithChapterOffsets() async throws {
+        let root = NSTemporaryDirectory() + "process-book-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: root + "/in/book", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.uploads + "/welcome.mp3", toPath: root + "/in/book/01 welcome.mp3")
+        try FileManager.default.copyItem(atPath: Self.uploads + "/the-mill.m4a", toPath: root + "/in/book/02 mill.m4a")
+        let run = Run(input: root + "/in", output: root + "/out", fakes: try await FakeProviders.start())
+        let report = try await run.process()
+        await run.fakes.shutdown()
+        let book = try #require(report.files.first)
+        #expect(report.files.count == 1 && book.path == "book/" && book.status == "succeeded", "\(report.files.map(\.path)) \(book.error ?? "")")
+        let manifest = try Self.manifest(run, book)
+        guard case .array(let chapters) = manifest.summary["chapters"], chapters.count == 2,
+              case .object(let second) = chapters[1], case .number(let start) = second["start"] else {
+            Issue.record("no chapters in \(manifest.summary)"); return
+        }
+        let first = try Self.decodedSeconds(Self.uploads + "/welcome.mp3")
+        #expect(abs(start - first) < 0.1, "second file starts at \(start), first lasts \(first)")
+        let transcript = try JSONDecoder().decode(Transcript.self, from: Data(contentsOf: URL(fileURLWithPath: run.output + "/jobs/\(book.jobID!)/transcript.json")))
+        #expect(transcript.words.contains { $0.start > first + 1 }, "words of the second file are shifted past the first")
+        #expect(zip(transcript.words, transcript.words.dropFirst()).allSatisfy { $0.start <= $1.start })
+    }
+
     static func chapterCount(_ path: String) throws -> Int {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

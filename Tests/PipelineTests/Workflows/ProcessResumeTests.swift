@@ -35,7 +35,7 @@ struct ProcessResumeTests {
         try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: TextExtractionTests.uploads + "/welcome.mp3", toPath: input + "/welcome.mp3")
         let fakes = try await FakeProviders.start()
-        let arguments = ["process", input, "--out", output, "--chunk-seconds", "5", "--concurrency", "1"]
+        let arguments = ["process", input, "--out", output, "--chunk-seconds", "5", "--chunk-concurrency", "2", "--concurrency", "1"]
 
         let first = try launch(arguments, fakes: fakes, log: root + "/run1.log")
         // Wait until at least one chunk's transcript was fetched and stored, then kill -9.

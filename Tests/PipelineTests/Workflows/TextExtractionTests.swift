@@ -59,6 +59,15 @@ struct TextExtractionTests {
         #expect(!text.chapters.contains { $0.text.contains("COVER") })
     }
 
+    @Test func frontMatterIsJudgedByWholeWordsOfTheFileName() {
+        for name in ["cover.xhtml", "copyright-page.html", "toc.xhtml", "title_page.xhtml", "footnotes.xhtml"] {
+            #expect(EpubText.isFrontMatter(name), "\(name)")
+        }
+        for name in ["chapter1.xhtml", "unavailable.xhtml", "stocktaking.xhtml", "recovery.xhtml"] {
+            #expect(!EpubText.isFrontMatter(name), "\(name)")
+        }
+    }
+
     @Test func refusedInputsFailWithAClearCode() throws {
         let cases: [(String, [UInt8], String)] = [
             ("empty.txt", [], "empty_text"),

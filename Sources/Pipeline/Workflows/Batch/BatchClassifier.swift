@@ -31,4 +31,40 @@ package enum BatchClassifier {
         }
         return files.sorted()
     }
+
+    /// One job's worth of input: a file, or a folder of recordings (an audiobook).
+    package struct Entry: Sendable {
+        /// Relative to the input folder (`book/` for a folder).
+        package var name: String
+        package var workflow: String?
+        package var paths: [String]
+    }
+
+    /// The entries of `directory`: every text or unknown file alone; the recordings inside each
+    /// top-level subfolder together as one multi-file upload, in name order; other recordings alone.
+    package static func entries(in directory: String, excluding: String?) throws -> [Entry] {
+        let base = URL(fileURLWithPath: directory).standardizedFileURL.path
+        var entries: [Entry] = []
+        var books: [String: Int] = [:]
+        for path in try files(in: directory, excluding: excluding) {
+            let relative = String(path.dropFirst(base.count).drop { $0 == "/" })
+            let workflow = workflow(for: path)
+            let components = relative.split(separator: "/")
+            if workflow == "transcribe", components.count > 1 {
+                let folder = String(components[0]) + "/"
+                if let index = books[folder] { entries[index].paths.append(path) } else {
+                    books[folder] = entries.count
+                    entries.append(Entry(name: folder, workflow: workflow, paths: [path]))
+                }
+            } else {
+                entries.append(Entry(name: relative, workflow: workflow, paths: [path]))
+            }
+        }
+        // A folder holding a single recording is just that recording.
+        return entries.map { entry in
+            entry.name.hasSuffix("/") && entry.paths.count == 1
+                ? Entry(name: String(entry.paths[0].dropFirst(base.count).drop { $0 == "/" }), workflow: entry.workflow, paths: entry.paths)
+                : entry
+        }
+    }
 }

@@ -23,6 +23,8 @@ package struct BatchProcess: Sendable {
         /// `revai`, `openai`, `none`, or nil to pick from the environment.
         package var transcriber: String?
         package var chunkSeconds: Double?
+        /// Chunks of one recording sent to speech-to-text at once (nil: 8).
+        package var chunkConcurrency: Int?
         package var language: String?
 
         package init(inputDirectory: String, localOutput: String?, databaseURL: String) {
@@ -56,19 +58,18 @@ package struct BatchProcess: Sendable {
         try await store.migrate()
         var files: [BatchReport.File] = []
         var jobs: [(index: Int, id: UUID)] = []
-        for path in try BatchClassifier.files(in: options.inputDirectory, excluding: options.localOutput) {
-            let relative = String(path.dropFirst(URL(fileURLWithPath: options.inputDirectory).standardizedFileURL.path.count)).trimmingPrefix("/")
-            guard let workflow = BatchClassifier.workflow(for: path) else {
-                files.append(.init(path: String(relative), workflow: nil, status: "skipped", jobID: nil, newJob: false,
+        for entry in try BatchClassifier.entries(in: options.inputDirectory, excluding: options.localOutput) {
+            guard let workflow = entry.workflow else {
+                files.append(.init(path: entry.name, workflow: nil, status: "skipped", jobID: nil, newJob: false,
                                    error: "not a text, audio or video file", manifest: nil, skippedSteps: []))
                 continue
             }
-            let (input, key) = try await prepare(path: path, workflow: workflow)
+            let (input, key) = try await prepare(paths: entry.paths, name: entry.name, workflow: workflow)
             let result = try await store.enqueue(EnqueueRequest(workflow: workflow, input: input, uniqueKey: key), source: "runner-process")
-            files.append(.init(path: String(relative), workflow: workflow, status: "queued", jobID: result.jobID.uuidString.lowercased(),
+            files.append(.init(path: entry.name, workflow: workflow, status: "queued", jobID: result.jobID.uuidString.lowercased(),
                                newJob: result.created, error: nil, manifest: nil, skippedSteps: []))
             jobs.append((files.count - 1, result.jobID))
-            progress("\(result.created ? "enqueued" : "found   ") \(workflow) \(relative) (job \(result.jobID.uuidString.lowercased().prefix(8)))")
+            progress("\(result.created ? "enqueued" : "found   ") \(workflow) \(entry.name) (job \(result.jobID.uuidString.lowercased().prefix(8)))")
         }
         let ids = jobs.map(\.id)
         let names = jobs.map { files[$0.index].path }
@@ -102,6 +103,9 @@ package struct BatchProcess: Sendable {
             files[index].error = job.error.flatMap(Self.errorText)
             files[index].manifest = job.output.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))["manifest"] }
             files[index].seconds = job.finishedAt.map { $0.timeIntervalSince(job.createdAt) }
+            for step in try await store.steps(of: id) where !step.name.contains("/") {
+                if let start = step.startedAt, let end = step.finishedAt { files[index].stepSeconds[step.name] = end.timeIntervalSince(start) }
+            }
             if files[index].workflow == "transcribe", let input = try? JSON(text: job.input).decode(TranscribeInput.self) {
                 files[index].skippedSteps = Self.skipped(input)
             }
@@ -129,23 +133,30 @@ package struct BatchProcess: Sendable {
         return "\(object["code"] as? String ?? "error")\(step): \(object["message"] as? String ?? "")"
     }
 
-    /// Stores the file under `inputs/<sha256>/<name>` and builds the job input and unique key.
-    func prepare(path: String, workflow: String) async throws -> (JSON, String) {
-        let digest = try await BlockingIO.run { try FileDigest.sha256(path: path) }
-        let name = (path as NSString).lastPathComponent
-        let sourceKey = "inputs/\(digest.hex)/\(name)"
-        if try await services.storage.head(key: sourceKey) == nil {
-            _ = try await services.storage.put(file: path, key: sourceKey)
+    /// Stores each file under `inputs/<sha256>/<name>` and builds the job input and unique key
+    /// (several paths: a multi-file upload, one transcription with the files as chapters).
+    func prepare(paths: [String], name: String, workflow: String) async throws -> (JSON, String) {
+        var parts: [SourcePart] = []
+        for path in paths {
+            let digest = try await BlockingIO.run { try FileDigest.sha256(path: path) }
+            let fileName = (path as NSString).lastPathComponent
+            let sourceKey = "inputs/\(digest.hex)/\(fileName)"
+            if try await services.storage.head(key: sourceKey) == nil {
+                _ = try await services.storage.put(file: path, key: sourceKey)
+            }
+            parts.append(SourcePart(sourceKey: sourceKey, name: fileName))
         }
         let input: JSON
         if workflow == "narrate" {
-            input = try JSON(encoding: NarrateInput(sourceKey: sourceKey, name: name, engine: options.engine, voice: options.voice,
+            input = try JSON(encoding: NarrateInput(sourceKey: parts[0].sourceKey, name: parts[0].name, engine: options.engine, voice: options.voice,
                                                    maxInputChars: options.maxInputChars, segmentChars: options.segmentChars))
         } else {
             let transcriber = transcriberName()
             input = try JSON(encoding: TranscribeInput(
-                sourceKey: sourceKey, name: name, transcriber: transcriber, language: options.language, chunkSeconds: options.chunkSeconds,
-                summarize: transcriber != nil && services.environment.optional("GEMINI_API_KEY") != nil))
+                sourceKey: parts[0].sourceKey, name: paths.count > 1 ? name : parts[0].name, transcriber: transcriber,
+                language: options.language, chunkSeconds: options.chunkSeconds,
+                summarize: transcriber != nil && services.environment.optional("GEMINI_API_KEY") != nil,
+                parts: paths.count > 1 ? parts : nil, chunkConcurrency: options.chunkConcurrency))
         }
         let material = "media-workflows-v1\n\(workflow)\n\(input.text)"
         let key = SHA256.hash(data: Data(material.utf8)).map { String(format: "%02x", $0) }.joined()

@@ -14,10 +14,12 @@ package struct BatchReport: Codable, Sendable {
         package var manifest: String?
         package var skippedSteps: [SkippedStep]
         package var seconds: Double?
+        /// Wall seconds of each top-level step of the job's last run of it (fan-outs: first item start to join).
+        package var stepSeconds: [String: Double] = [:]
 
         enum CodingKeys: String, CodingKey {
             case path, workflow, status, jobID = "job_id", newJob = "new_job", error, manifest
-            case skippedSteps = "skipped_steps", seconds
+            case skippedSteps = "skipped_steps", seconds, stepSeconds = "step_seconds"
         }
     }
 

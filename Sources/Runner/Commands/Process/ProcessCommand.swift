@@ -25,9 +25,11 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "Voice name for the speech engine.") var voice: String?
     @Option(help: "Transcriber: revai, openai, none (default: from the environment).") var transcriber: String?
     @Option(help: "Longest chunk sent to speech-to-text, in seconds.") var chunkSeconds: Double?
+    @Option(help: "Chunks of one recording sent to speech-to-text at once (default 8).") var chunkConcurrency: Int?
     @Option(help: "Language code for transcription.") var language: String?
     @Option(help: "Longest text accepted, in characters.") var maxInputChars: Int = 500_000
     @Option(help: "Target narration segment size in characters (capped by the engine's limit).") var segmentChars: Int?
+    @Option(help: "Speech requests in flight at once per remote engine (the provider limit).") var speechConcurrency: Int = 8
     @Option(help: "Jobs run at once.") var concurrency: Int = 2
     @Option(help: "S3 endpoint URL (with --out s3://…).") var endpoint: String?
     @Flag(help: "Print the report as JSON.") var json = false
@@ -49,16 +51,8 @@ struct ProcessCommand: AsyncParsableCommand {
         let logger = global.makeLogger("runner.process")
         let input = URL(fileURLWithPath: directory).standardizedFileURL
         let output = out ?? input.deletingLastPathComponent().appendingPathComponent(input.lastPathComponent + "-out").path
-        let storage: any ObjectStorage
-        var localOutput: String?
-        if let location = try S3Location(parsing: output) {
-            let config = try S3Configuration.fromEnvironment(endpoint: endpoint)
-            storage = S3Storage(configuration: config, bucket: location.bucket, prefix: location.prefix, logger: logger)
-        } else {
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            storage = try LocalStorage(root: output)
-            localOutput = URL(fileURLWithPath: output).standardizedFileURL.path
-        }
+        let (services, localOutput) = try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger,
+                                                                     speechConcurrency: speechConcurrency)
         let database = databaseURL ?? "sqlite:" + (localOutput.map { $0 + "/state.sqlite" } ?? "./runner-state.sqlite")
         var options = BatchProcess.Options(inputDirectory: input.path, localOutput: localOutput, databaseURL: database)
         options.work = databaseURL == nil || database.hasPrefix("sqlite:") || work
@@ -69,8 +63,9 @@ struct ProcessCommand: AsyncParsableCommand {
         options.segmentChars = segmentChars
         options.transcriber = transcriber
         options.chunkSeconds = chunkSeconds
+        options.chunkConcurrency = chunkConcurrency
         options.language = language
-        let batch = BatchProcess(options: options, services: WorkflowServices(storage: storage, logger: logger))
+        let batch = BatchProcess(options: options, services: services)
         let json = json
         let report = try await batch.run { line in if !json { print(line) } }
         if json {

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Workflow benchmarks, against the fakes on loopback:
+#  1. narrate a 100,000-character text with the fake Cloud TTS answering after 250 ms and a
+#     provider limit of 8 requests in flight: wall time vs the ideal (requests / 8 × 250 ms)
+#     plus the measured assembly time;
+#  2. transcribe a long recording (default 2 hours) with the fake Rev.ai: wall time per step.
+#
+#   benchmarks/workflows.sh                       # release build
+#   CONFIG=debug SCRATCH=.build-workflows benchmarks/workflows.sh
+#   HOURS=0.5 SKIP_TRANSCRIBE=1 benchmarks/workflows.sh     (or SKIP_NARRATE=1)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONFIG="${CONFIG:-release}"
+SCRATCH="${SCRATCH:-.build-bench}"
+HOURS="${HOURS:-2}"
+CHARS="${CHARS:-100000}"
+swift build -c "$CONFIG" --scratch-path "$SCRATCH" --product runner >/dev/null
+swift build -c "$CONFIG" --scratch-path "$SCRATCH" --product fake-providers >/dev/null
+BIN="$SCRATCH/$CONFIG"
+work="$(mktemp -d)"
+log="$work/fake.log"
+"$BIN/fake-providers" --port 0 --latency-ms 250 >"$log" 2>&1 &
+fake=$!
+trap 'kill $fake 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.1; done
+base="$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)"
+
+mkdir -p "$work/text"
+python3 - "$work/text/book.txt" "$CHARS" <<'PY'
+import sys, random
+random.seed(7)
+words = "the river ran past old mills and quiet fields where farmers worked from dawn until late evening".split()
+out, n = [], 0
+while n < int(sys.argv[2]):
+    s = " ".join(random.choice(words) for _ in range(random.randint(8, 20))).capitalize() + ". "
+    out.append(s); n += len(s)
+    if random.random() < 0.15: out.append("\n\n")
+open(sys.argv[1], "w").write("".join(out)[: int(sys.argv[2])].rsplit(".", 1)[0] + ".")
+PY
+if [ -z "${SKIP_NARRATE:-}" ]; then
+start=$(date +%s.%N)
+GOOGLE_API_KEY=fake-google-key-0123456789 GOOGLE_TTS_BASE_URL="$base" \
+  "$BIN/runner" process "$work/text" --out "$work/out-narrate" --engine google --segment-chars 1000 \
+  --speech-concurrency 8 --json >"$work/narrate.json"
+end=$(date +%s.%N)
+python3 - "$work/narrate.json" "$start" "$end" <<'PY'
+import json, sys, math
+r = json.load(open(sys.argv[1])); f = r["files"][0]
+wall = float(sys.argv[3]) - float(sys.argv[2])
+m = json.load(open(f["manifest"].replace("file://", "")))
+requests = int(m["summary"]["segments"]); steps = f["step_seconds"]
+ideal = math.ceil(requests / 8) * 0.25
+assembly = steps.get("assemble", 0) + steps.get("publish", 0)
+print(f"narrate: {m['summary']['characters']:.0f} chars, {requests} TTS requests, status {f['status']}")
+print(f"  wall {wall:.2f} s (runner process, incl. start-up and extraction); steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(steps.items())))
+print(f"  ideal requests/8 x 250 ms = {ideal:.2f} s; + assembly/publish {assembly:.2f} s = {ideal + assembly:.2f} s")
+print(f"  ratio synthesize/ideal = {steps['synthesize'] / ideal:.2f}; ratio wall/(ideal+assembly) = {wall / (ideal + assembly):.2f}")
+PY
+fi
+
+[ -n "${SKIP_TRANSCRIBE:-}" ] && exit 0
+mkdir -p "$work/audio"
+seconds=$(python3 -c "print(int(float('$HOURS') * 3600))")
+# Speech-like: 4 s of tone then 1 s of silence, repeated; mono 16 kHz mp3.
+ffmpeg -v error -f lavfi -i "sine=frequency=220:sample_rate=16000:duration=4" -f lavfi -i "anullsrc=r=16000:cl=mono:d=1" \
+  -filter_complex "[0][1]concat=n=2:v=0:a=1,aloop=loop=-1:size=80000,atrim=0:$seconds" -ac 1 -b:a 32k "$work/audio/long.mp3"
+start=$(date +%s.%N)
+REVAI_ACCESS_TOKEN=fake-revai-token-0123456789 REVAI_BASE_URL="$base" \
+  "$BIN/runner" process "$work/audio" --out "$work/out-transcribe" --transcriber revai --json >"$work/transcribe.json"
+end=$(date +%s.%N)
+python3 - "$work/transcribe.json" "$start" "$end" "$seconds" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); f = r["files"][0]
+wall = float(sys.argv[3]) - float(sys.argv[2])
+print(f"transcribe: {int(sys.argv[4]) / 3600:.2f} h recording, status {f['status']}, wall {wall:.2f} s")
+print("  steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(f["step_seconds"].items())))
+PY
