@@ -137,7 +137,7 @@ struct FanOutProbe: Workflow {
             } each: { _, _, item in
                 gauge.enter("items")
                 defer { gauge.leave("items") }
-                try await Task.sleep(for: .milliseconds(30))
+                try await Task.sleep(for: .milliseconds(200))
                 let value = try item.decode(Int.self)
                 return try JSON(encoding: value * value)
             }

@@ -37,17 +37,29 @@ struct ProcessResumeTests {
         let fakes = try await FakeProviders.start()
         let arguments = ["process", input, "--out", output, "--chunk-seconds", "5", "--chunk-concurrency", "2", "--concurrency", "1"]
 
+        // Every Rev.ai answer takes 150 ms, so the run is still busy when the first chunk is stored.
+        fakes.setLatency(.milliseconds(150), for: .revai)
         let first = try launch(arguments, fakes: fakes, log: root + "/run1.log")
-        // Wait until at least one chunk's transcript was fetched and stored, then kill -9.
+        // Wait until at least one chunk's transcript is stored in the job store, then kill -9.
         let deadline = ContinuousClock.now + .seconds(90)
-        while fakes.stats(.revai).callsByRoute["GET /jobs/{id}/transcript", default: 0] < 1, ContinuousClock.now < deadline, first.isRunning {
+        while ContinuousClock.now < deadline, first.isRunning {
+            if FileManager.default.fileExists(atPath: output + "/state.sqlite"),
+               let store = try? await openJobStore(url: "sqlite:\(output)/state.sqlite") {
+                var done = 0
+                if let job = (try? await store.jobs(status: nil, limit: 10))?.first,
+                   let steps = try? await store.steps(of: job.id) {
+                    done = steps.filter { $0.name.hasPrefix("transcribe/") && $0.status == .succeeded }.count
+                }
+                await store.close()
+                if done >= 1 { break }
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
-        try await Task.sleep(for: .milliseconds(400))
         #expect(first.isRunning, "the first run ended before it could be killed")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
         let postsBefore = fakes.stats(.revai).callsByRoute["POST /jobs", default: 0]
+        fakes.setLatency(nil, for: .revai)
 
         let store = try await openJobStore(url: "sqlite:\(output)/state.sqlite")
         let job = try #require(try await store.jobs(status: nil, limit: 10).first)

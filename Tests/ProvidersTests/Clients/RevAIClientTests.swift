@@ -59,7 +59,7 @@ struct RevAIClientTests {
     @Test func stuckJobTimesOut() async throws {
         try await withFakes { fixture in
             fixture.fakes.revai.script([.stuck])
-            let rev = try fixture.revai { $0.jobTimeout = .seconds(1) }
+            let rev = try fixture.revai { $0.jobTimeout = .seconds(3) }
             let job = try await rev.submit(url: "https://media.example.com/a.mp3")
             let error = await #expect(throws: ProviderError.self) { try await rev.waitForCompletion(job.id) }
             #expect(error?.code == "poll-timeout")

@@ -31,6 +31,9 @@ struct WorkerCommand: AsyncParsableCommand {
     var metricsHost = "127.0.0.1"
     @Flag(name: .customLong("exit-when-idle"), help: "Stop once nothing is queued, retrying or running.")
     var exitWhenIdle = false
+    @Option(name: .customLong("out"), help: "Output store of the media workflows (narrate, transcribe): s3://BUCKET/PREFIX or a folder. Without it the worker runs only noop, sleep and fail.")
+    var output: String?
+    @Option(help: "S3 endpoint for --out s3://… (default: AWS_ENDPOINT_URL).") var endpoint: String?
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
@@ -56,7 +59,11 @@ struct WorkerCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "runner.worker")
         let store = try await self.store.open(poolSize: concurrency + 2)
-        let worker = Worker(store: store, registry: .builtIn, configuration: configuration, logger: logger)
+        var workflows = WorkflowRegistry.builtIn
+        if let output {
+            workflows.registerMediaWorkflows(try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger).services)
+        }
+        let worker = Worker(store: store, registry: workflows, configuration: configuration, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup),
         ]
