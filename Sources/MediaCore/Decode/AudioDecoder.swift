@@ -17,6 +17,8 @@ public final class AudioDecoder {
     private let codecContext: UnsafeMutablePointer<AVCodecContext>
     private let resampler: Resampler
     private let ioTimeout: Double
+    /// FFmpeg's reason for the last packet it could not decode.
+    private var lastBadReason = ""
 
     /// Opens `path` and prepares to decode its audio into `output`.
     /// - Throws: `MediaError` naming the file: `openFailed`, `notMedia`, `noAudio`, `decodeFailed`.
@@ -72,6 +74,34 @@ public final class AudioDecoder {
     /// - Throws: `MediaError` (`decodeFailed`, `empty`, `timedOut`, `cancelled`) or what `body` throws.
     @discardableResult
     public func decode(blockFrames: Int = 32_768, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws -> Int64 {
+        var blocks = BlockAssembler(channels: output.channels, blockFrames: blockFrames)
+        try forEachFrame { frame in
+            try resampler.convert(frame, appendingTo: &blocks.pending)
+            try blocks.deliver(force: false, to: body)
+        }
+        return try finishResampling(&blocks, body)
+    }
+
+    /// Drains the resampler into the last block and checks that something was decoded.
+    func finishResampling(_ blocks: inout BlockAssembler, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws -> Int64 {
+        try resampler.convert(nil, appendingTo: &blocks.pending)
+        try blocks.deliver(force: true, to: body)
+        guard blocks.delivered > 0 else {
+            throw MediaError(.empty, path: input.path,
+                reason: lastBadReason.isEmpty ? "the audio stream holds no samples" : "no audio could be decoded: \(lastBadReason)")
+        }
+        return blocks.delivered
+    }
+
+    /// Resamples one decoded frame (on whichever thread owns the resampler).
+    func resample(_ frame: UnsafeMutablePointer<AVFrame>, into blocks: inout BlockAssembler) throws {
+        try resampler.convert(frame, appendingTo: &blocks.pending)
+    }
+
+    /// Demuxes and decodes the audio stream, lending each decoded frame to `body` (which must
+    /// move the frame's reference out if it keeps it). Damaged packets are counted and
+    /// reported in `warnings`; a read error after some audio ends the stream with a warning.
+    func forEachFrame(_ body: (UnsafeMutablePointer<AVFrame>) throws -> Void) throws {
         let path = input.path
         guard let packet = av_packet_alloc() else { throw MediaError(.decodeFailed, path: path, reason: "out of memory") }
         guard let frame = av_frame_alloc() else {
@@ -85,19 +115,9 @@ public final class AudioDecoder {
             var f: UnsafeMutablePointer<AVFrame>? = frame
             av_frame_free(&f)
         }
-        let channels = output.channels
-        var pending: [Float] = []
-        pending.reserveCapacity((blockFrames + 8192) * channels)
-        var delivered: Int64 = 0
         var badPackets = 0
-        var lastBadReason = ""
+        var decodedSeconds = 0.0
 
-        func deliver(force: Bool) throws {
-            guard !pending.isEmpty, force || pending.count >= blockFrames * channels else { return }
-            try pending.withUnsafeBufferPointer { try body($0) }
-            delivered += Int64(pending.count / channels)
-            pending.removeAll(keepingCapacity: true)
-        }
         func drainFrames() throws {
             while true {
                 let received = avcodec_receive_frame(codecContext, frame)
@@ -107,9 +127,11 @@ public final class AudioDecoder {
                     lastBadReason = ffmpegErrorString(received)
                     return
                 }
-                try resampler.convert(frame, appendingTo: &pending)
+                if frame.pointee.sample_rate > 0 {
+                    decodedSeconds += Double(frame.pointee.nb_samples) / Double(frame.pointee.sample_rate)
+                }
+                try body(frame)
                 av_frame_unref(frame)
-                try deliver(force: false)
             }
         }
 
@@ -122,8 +144,7 @@ public final class AudioDecoder {
                     throw MediaError(.timedOut, path: path, reason: "no data for \(ioTimeout) s while reading")
                 }
                 if input.interrupt.isCancelled { throw MediaError(.cancelled, path: path, reason: "decoding cancelled") }
-                let seconds = Double(delivered + Int64(pending.count / channels)) / Double(output.sampleRate)
-                warnings.append("reading stopped at \(String(format: "%.2f", seconds)) s: \(ffmpegErrorString(read))")
+                warnings.append("reading stopped at \(String(format: "%.2f", decodedSeconds)) s: \(ffmpegErrorString(read))")
                 _ = takeFFmpegLogLine()
                 break
             }
@@ -141,16 +162,30 @@ public final class AudioDecoder {
         }
         avcodec_send_packet(codecContext, nil)
         try drainFrames()
-        try resampler.convert(nil, appendingTo: &pending)
-        try deliver(force: true)
         if badPackets > 0 {
             warnings.append("\(badPackets) damaged packet(s) skipped (\(lastBadReason))")
         }
-        guard delivered > 0 else {
-            throw MediaError(.empty, path: path,
-                reason: badPackets > 0 ? "no audio could be decoded: \(lastBadReason)" : "the audio stream holds no samples")
-        }
-        return delivered
+    }
+}
+
+/// Collects resampled samples and hands them on in blocks of about `blockFrames`.
+struct BlockAssembler {
+    let channels: Int
+    let blockFrames: Int
+    var pending: [Float] = []
+    private(set) var delivered: Int64 = 0
+
+    init(channels: Int, blockFrames: Int) {
+        self.channels = channels
+        self.blockFrames = blockFrames
+        pending.reserveCapacity((blockFrames + 8192) * channels)
+    }
+
+    mutating func deliver(force: Bool, to body: (UnsafeBufferPointer<Float>) throws -> Void) throws {
+        guard !pending.isEmpty, force || pending.count >= blockFrames * channels else { return }
+        try pending.withUnsafeBufferPointer { try body($0) }
+        delivered += Int64(pending.count / channels)
+        pending.removeAll(keepingCapacity: true)
     }
 }
 
