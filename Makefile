@@ -7,7 +7,8 @@ build:
 
 demo: build
 	.build/release/runner chunk fixtures/audio --out out/chunks --max-seconds 20 --min-seconds 5
-	@echo "chunks and manifests written under out/chunks"
+	.build/release/runner process fixtures/uploads --out out/uploads
+	@echo "chunks and manifests: out/chunks/<input>/; narration and transcription jobs: out/uploads/jobs/<job_id>/"
 
 test:
 	scripts/test.sh
