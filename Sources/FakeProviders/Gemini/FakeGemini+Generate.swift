@@ -83,7 +83,7 @@ extension FakeGemini {
             return object
         case "ARRAY":
             let item = schema["items"] as? [String: Any] ?? [:]
-            return (0..<2).map { sample(for: item, prompt: words.dropFirst($0).joined(separator: " ")) }
+            return (0..<itemCount(schema)).map { sample(for: item, prompt: words.dropFirst($0).joined(separator: " ")) }
         case "INTEGER": return words.count
         case "NUMBER": return Double(words.count) / 2
         case "BOOLEAN": return words.count % 2 == 0

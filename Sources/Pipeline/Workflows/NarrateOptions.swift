@@ -15,9 +15,12 @@ package struct NarrateInput: Codable, Sendable {
     package var segmentChars: Int?
     /// Extra pause after each chapter, in seconds.
     package var chapterPause: Double?
+    /// `educational`, `financial` (Gemini rewrites the segments) or `fictional` (as written).
+    package var style: String?
 
     package init(sourceKey: String, name: String, engine: String? = nil, voice: String? = nil, maxInputChars: Int? = nil,
-                 segmentChars: Int? = nil, chapterPause: Double? = nil) {
+                 segmentChars: Int? = nil, chapterPause: Double? = nil, style: String? = nil) {
+        self.style = style
         self.sourceKey = sourceKey
         self.name = name
         self.engine = engine
@@ -29,11 +32,13 @@ package struct NarrateInput: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case sourceKey = "source_key", name, engine, voice
-        case maxInputChars = "max_input_chars", segmentChars = "segment_chars", chapterPause = "chapter_pause"
+        case maxInputChars = "max_input_chars", segmentChars = "segment_chars", chapterPause = "chapter_pause", style
     }
 
     static let defaultMaxInputChars = 500_000
     static let defaultSegmentChars = 1_000
+
+    var narrationStyle: NarrationStyle? { style.flatMap(NarrationStyle.init(rawValue:)) }
 
     var engineKind: SpeechEngineKind { engine.flatMap(SpeechEngineKind.init(rawValue:)) ?? .espeak }
 

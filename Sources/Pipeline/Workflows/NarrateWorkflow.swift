@@ -16,7 +16,7 @@ struct NarrateWorkflow: Workflow {
             throw StepFailure(code: "bad_input", message: "narrate input: \(error)", retryable: false)
         }
         let services = services
-        return [
+        var steps: [Step] = [
             .step("extract_text") { context in
                 let folder = try services.scratchFolder(context.jobID, context.step)
                 defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -26,13 +26,10 @@ struct NarrateWorkflow: Workflow {
                 for warning in extracted.warnings { context.logger.warning("extract_text", metadata: ["warning": "\(warning)"]) }
                 return try JSON(encoding: extracted)
             },
-            .step("segment") { context in
-                let extracted = try context.require("extract_text", as: ExtractedText.self)
-                let segmenter = options.segmenter
-                let plan = SegmentPlan(segments: segmenter.segments(extracted.chapters), chapterTitles: extracted.chapters.map(\.title),
-                                       title: extracted.title, limit: segmenter.limit, measure: segmenter.measure)
-                return try JSON(encoding: plan)
-            },
+        ]
+        steps += NarrationScript.steps(options: options, services: services)
+        let stepNames = ["extract_text"] + NarrationScript.stepNames(options) + ["synthesize", "assemble", "publish"]
+        steps += [
             .fanOut("synthesize", concurrency: options.concurrency(services)) { context in
                 try context.require("segment", as: SegmentPlan.self).segments.map { try JSON(encoding: $0) }
             } each: { context, _, item in
@@ -54,7 +51,7 @@ struct NarrateWorkflow: Workflow {
                 published.append(try await services.publish(bytes: Data(markup.utf8), job: context.jobID, relative: "markup.txt", kind: "markup", context: context))
                 let manifest = JobManifest(
                     jobID: context.jobID.uuidString.lowercased(), workflow: "narrate", input: context.input,
-                    steps: ["extract_text", "segment", "synthesize", "assemble", "publish"],
+                    steps: stepNames,
                     assets: clips.map(\.asset) + assembled.assets + published,
                     summary: [
                         "characters": .number(Double(extracted.characters)), "chapters": .number(Double(extracted.chapters.count)),
@@ -68,6 +65,7 @@ struct NarrateWorkflow: Workflow {
                 return try JSON(encoding: ["manifest": asset.uri, "audio": assembled.assets.first?.uri ?? ""])
             },
         ]
+        return steps
     }
 }
 

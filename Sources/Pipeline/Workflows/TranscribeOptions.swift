@@ -19,9 +19,13 @@ package struct TranscribeInput: Codable, Sendable {
     package var parts: [SourcePart]?
     /// Chunks sent at once (default 8; the client adds the provider's own limit).
     package var chunkConcurrency: Int?
+    /// Captions also translated into this language (Gemini), e.g. `fr`.
+    package var translateTo: String?
 
     package init(sourceKey: String, name: String, transcriber: String? = nil, language: String? = nil,
-                 chunkSeconds: Double? = nil, summarize: Bool? = nil, parts: [SourcePart]? = nil, chunkConcurrency: Int? = nil) {
+                 chunkSeconds: Double? = nil, summarize: Bool? = nil, parts: [SourcePart]? = nil, chunkConcurrency: Int? = nil,
+                 translateTo: String? = nil) {
+        self.translateTo = translateTo
         self.parts = parts
         self.chunkConcurrency = chunkConcurrency
         self.sourceKey = sourceKey
@@ -35,6 +39,7 @@ package struct TranscribeInput: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case sourceKey = "source_key", name, transcriber, language
         case chunkSeconds = "chunk_seconds", summarize, parts, chunkConcurrency = "chunk_concurrency"
+        case translateTo = "translate_to"
     }
 
     /// The files to transcribe, in order.

@@ -54,6 +54,13 @@ struct TranscribeWorkflow: Workflow {
                 })
                 names.append("summarize")
             }
+            if let language = options.translateTo {
+                steps.append(.step("translate", after: ["merge"]) { context in
+                    let merged = try context.require("merge", as: MergedTranscript.self)
+                    return try JSON(encoding: try await CaptionTranslator(services: services).translate(merged, to: language, context: context))
+                })
+                names.append("translate")
+            }
         }
         let stepNames = names
         steps.append(.step("publish") { context in
@@ -151,7 +158,11 @@ struct TranscribeWorkflow: Workflow {
             if options.summarize == true {
                 let summarized = try context.require("summarize", as: [PublishedAsset].self)
                 assets += summarized
-            } else {
+            }
+            if options.translateTo != nil {
+                assets += try context.require("translate", as: [PublishedAsset].self)
+            }
+            if options.summarize != true {
                 skipped = ["summarize", "embed"].map { SkippedStep(step: $0, reason: "no Gemini key", enableWith: "GEMINI_API_KEY") }
             }
         }

@@ -26,6 +26,10 @@ package struct BatchProcess: Sendable {
         /// Chunks of one recording sent to speech-to-text at once (nil: 8).
         package var chunkConcurrency: Int?
         package var language: String?
+        /// Captions also translated into this language with Gemini (`--translate-to`).
+        package var translateTo: String?
+        /// Narration style (`--style`): educational, financial (Gemini rewrites) or fictional.
+        package var style: String?
 
         package init(inputDirectory: String, localOutput: String?, databaseURL: String) {
             self.inputDirectory = inputDirectory
@@ -149,14 +153,16 @@ package struct BatchProcess: Sendable {
         let input: JSON
         if workflow == "narrate" {
             input = try JSON(encoding: NarrateInput(sourceKey: parts[0].sourceKey, name: parts[0].name, engine: options.engine, voice: options.voice,
-                                                   maxInputChars: options.maxInputChars, segmentChars: options.segmentChars))
+                                                   maxInputChars: options.maxInputChars, segmentChars: options.segmentChars,
+                                                   style: options.style))
         } else {
             let transcriber = transcriberName()
             input = try JSON(encoding: TranscribeInput(
                 sourceKey: parts[0].sourceKey, name: paths.count > 1 ? name : parts[0].name, transcriber: transcriber,
                 language: options.language, chunkSeconds: options.chunkSeconds,
                 summarize: transcriber != nil && services.environment.optional("GEMINI_API_KEY") != nil,
-                parts: paths.count > 1 ? parts : nil, chunkConcurrency: options.chunkConcurrency))
+                parts: paths.count > 1 ? parts : nil, chunkConcurrency: options.chunkConcurrency,
+                translateTo: transcriber != nil ? options.translateTo : nil))
         }
         let material = "media-workflows-v1\n\(workflow)\n\(input.text)"
         let key = SHA256.hash(data: Data(material.utf8)).map { String(format: "%02x", $0) }.joined()

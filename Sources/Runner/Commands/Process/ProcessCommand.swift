@@ -27,6 +27,10 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "Longest chunk sent to speech-to-text, in seconds.") var chunkSeconds: Double?
     @Option(help: "Chunks of one recording sent to speech-to-text at once (default 8).") var chunkConcurrency: Int?
     @Option(help: "Language code for transcription.") var language: String?
+    @Option(name: .customLong("translate-to"), help: "Also translate the captions into this language with Gemini (e.g. fr).")
+    var translateTo: String?
+    @Option(help: "Narration style: educational or financial (Gemini rewrites each segment; financial adds a disclaimer), fictional (as written).")
+    var style: String?
     @Option(help: "Longest text accepted, in characters.") var maxInputChars: Int = 500_000
     @Option(help: "Target narration segment size in characters (capped by the engine's limit).") var segmentChars: Int?
     @Option(help: "Speech requests in flight at once per remote engine (the provider limit).") var speechConcurrency: Int = 8
@@ -39,6 +43,12 @@ struct ProcessCommand: AsyncParsableCommand {
         guard SpeechEngineKind(rawValue: engine) != nil else { throw ValidationError("--engine must be one of espeak, google, openai, gemini") }
         if let transcriber, !["revai", "openai", "none"].contains(transcriber) {
             throw ValidationError("--transcriber must be revai, openai or none")
+        }
+        if let style, NarrationStyle(rawValue: style) == nil {
+            throw ValidationError("--style must be educational, financial or fictional")
+        }
+        if let translateTo, translateTo.range(of: "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$", options: .regularExpression) == nil {
+            throw ValidationError("--translate-to must be a language code such as fr or pt-BR")
         }
         guard maxInputChars > 0, concurrency > 0 else { throw ValidationError("--max-input-chars and --concurrency must be positive") }
         var isDirectory: ObjCBool = false
@@ -65,6 +75,8 @@ struct ProcessCommand: AsyncParsableCommand {
         options.chunkSeconds = chunkSeconds
         options.chunkConcurrency = chunkConcurrency
         options.language = language
+        options.translateTo = translateTo
+        options.style = style
         let batch = BatchProcess(options: options, services: services)
         let json = json
         let report = try await batch.run { line in if !json { print(line) } }
