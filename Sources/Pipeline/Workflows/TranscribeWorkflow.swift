@@ -34,11 +34,24 @@ struct TranscribeWorkflow: Workflow {
             },
         ]
         var names = ["probe", "chunk"]
+        let early = options.summarizesFirstChapter
+        if early, let kind = options.transcriberKind {  // an audiobook: its first chapter summarised before the rest is done
+            steps.insert(contentsOf: Self.firstChapterSteps(options: options, kind: kind, services: services), at: 1)
+            names.insert(contentsOf: ["chunk_first", "transcribe_first", "summarize_first"], at: 1)
+            steps[4] = .step("chunk", after: ["chunk_first"]) { context in
+                try JSON(encoding: try await Self.chunk(options: options, services: services, context: context))
+            }
+        }
         if let kind = options.transcriberKind {
-            steps.append(.fanOut("transcribe", concurrency: max(1, options.chunkConcurrency ?? Self.chunkConcurrency)) { context in
+            steps.append(.fanOut("transcribe", after: early ? ["chunk", "transcribe_first"] : nil,
+                                 concurrency: max(1, options.chunkConcurrency ?? Self.chunkConcurrency)) { context in
                 try context.require("chunk", as: [ChunkRef].self).map { try JSON(encoding: $0) }
             } each: { context, _, item in
                 let chunk = try item.decode(ChunkRef.self)
+                if chunk.part == 0, let done = context.output(of: "transcribe_first").flatMap({ try? $0.decode([Transcript].self) }),
+                   done.indices.contains(chunk.index) {
+                    return try JSON(encoding: done[chunk.index])  // the first chapter was transcribed early: never sent twice
+                }
                 return try JSON(encoding: try await Self.transcribe(chunk, kind: kind, options: options, services: services, context: context))
             })
             steps.append(.step("merge") { context in
@@ -63,7 +76,7 @@ struct TranscribeWorkflow: Workflow {
             }
         }
         let stepNames = names
-        steps.append(.step("publish") { context in
+        steps.append(.step("publish", after: names) { context in
             try JSON(encoding: try await Self.publish(options: options, steps: stepNames + ["publish"], services: services, context: context))
         })
         return steps
@@ -88,12 +101,21 @@ struct TranscribeWorkflow: Workflow {
 
     /// Chunks each file in turn; a later file's chunks start where the earlier files end.
     static func chunk(options: TranscribeInput, services: WorkflowServices, context: StepContext) async throws -> [ChunkRef] {
+        let first = context.output(of: "chunk_first").flatMap { try? $0.decode(FirstChapter.self) }
+        return try await chunk(options: options, parts: (first == nil ? 0 : 1)..<options.sources.count, after: first,
+                               services: services, context: context).chunks
+    }
+
+    /// Chunks the files `parts`, numbered and shifted after the chunks of `first` (the first
+    /// chapter, already chunked by `chunk_first`).
+    static func chunk(options: TranscribeInput, parts: Range<Int>, after first: FirstChapter?, services: WorkflowServices,
+                      context: StepContext) async throws -> FirstChapter {
         let folder = try services.scratchFolder(context.jobID, context.step)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        var refs: [ChunkRef] = []
-        var offset = 0.0
+        var refs: [ChunkRef] = first?.chunks ?? []
+        var offset = first?.duration ?? 0
         let multi = options.parts != nil
-        for (partIndex, part) in options.sources.enumerated() {
+        for (partIndex, part) in options.sources.enumerated() where parts.contains(partIndex) {
             let path = try await services.fetchSource(key: part.sourceKey, name: part.name, into: folder)
             let output = folder + "/chunks-\(partIndex)"
             let jobOptions = ChunkJobOptions(chunking: options.chunking)
@@ -116,7 +138,7 @@ struct TranscribeWorkflow: Workflow {
             try? FileManager.default.removeItem(atPath: path)
             try? FileManager.default.removeItem(atPath: output)
         }
-        return refs
+        return FirstChapter(chunks: refs, duration: offset)
     }
 
     static func transcribe(_ chunk: ChunkRef, kind: TranscriberKind, options: TranscribeInput, services: WorkflowServices,
@@ -158,6 +180,9 @@ struct TranscribeWorkflow: Workflow {
             if options.summarize == true {
                 let summarized = try context.require("summarize", as: [PublishedAsset].self)
                 assets += summarized
+                if options.summarizesFirstChapter {
+                    assets += try context.require("summarize_first", as: [PublishedAsset].self)
+                }
             }
             if options.translateTo != nil {
                 assets += try context.require("translate", as: [PublishedAsset].self)

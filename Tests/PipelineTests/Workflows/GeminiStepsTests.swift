@@ -149,4 +149,33 @@ struct GeminiStepsTests {
         #expect(first.last?.pauseAfter == 0.7 && plan.segments.last?.pauseAfter == 1.5)
         #expect(plan.segments.filter { $0.chapter == 1 }.map(\.text).joined(separator: " ") == "Also short. " + NarrationStyle.financialDisclaimer)
     }
+
+    @Test func anAudiobooksFirstChapterIsSummarisedBeforeTheOtherChaptersAreTranscribed() async throws {
+        let root = NSTemporaryDirectory() + "gemini-steps-book-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: root + "/in/book", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: E2E.uploads + "/welcome.mp3", toPath: root + "/in/book/01 welcome.mp3")
+        try FileManager.default.copyItem(atPath: E2E.uploads + "/the-mill.m4a", toPath: root + "/in/book/02 mill.m4a")
+        let run = E2E.Run(input: root + "/in", output: root + "/out", fakes: try await FakeProviders.start())
+        let report = try await Self.process(run) { _ in }
+        let book = try #require(report.files.first)
+        #expect(book.status == "succeeded", "\(book.error ?? "")")
+        let manifest = try E2E.manifest(run, book)
+        #expect(Set(manifest.assets.map(\.kind)).isSuperset(of: ["summary_first", "summary", "embeddings", "captions_srt"]))
+        let chunks = manifest.assets.filter { $0.kind == "chunk" }.count
+        #expect(chunks >= 2)
+        // Every chunk sent to speech-to-text exactly once, the first chapter's included.
+        #expect(run.fakes.stats(.revai).callsByRoute["POST /jobs"] == chunks, "\(run.fakes.stats(.revai).callsByRoute)")
+        // The first chapter's summary was stored before the second file was chunked or transcribed.
+        let store = try await openJobStore(url: "sqlite:\(run.output)/state.sqlite")
+        let steps = try await store.steps(of: try #require(UUID(uuidString: book.jobID!)))
+        await store.close()
+        let byName = Dictionary(steps.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let early = try #require(byName["summarize_first"]?.finishedAt)
+        let rest = try #require(byName["chunk"]?.startedAt)
+        let transcribed = try #require(byName["transcribe"]?.finishedAt)
+        #expect(early <= rest && early < transcribed)
+        let summary = try JSONDecoder().decode(TranscriptSummary.self, from: Data(contentsOf: URL(fileURLWithPath: run.output + "/jobs/\(book.jobID!)/summary.first.json")))
+        #expect(!summary.summary.isEmpty && !summary.tags.isEmpty)
+        await run.fakes.shutdown()
+    }
 }
