@@ -140,6 +140,7 @@ struct GeminiStepsTests {
                                  chapterTitles: [nil, nil], title: nil, limit: 60, measure: .characters)
         var rewritten = source.segments
         rewritten[0].text = long
+        rewritten[1].text = "Also short"  // no final stop: one is added before the disclaimer
         let plan = NarrationScript.reflow(source, rewritten: rewritten, style: .financial, segmenter: segmenter)
         #expect(plan.segments.allSatisfy { $0.text.count <= 60 && !$0.text.isEmpty })
         #expect(plan.segments.map(\.index) == Array(plan.segments.indices))

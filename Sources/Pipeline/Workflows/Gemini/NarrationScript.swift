@@ -96,7 +96,11 @@ enum NarrationScript {
     /// sentences, words only when a sentence is too long), pauses kept at the original ends.
     static func reflow(_ source: SegmentPlan, rewritten: [TextSegment], style: NarrationStyle, segmenter: Segmenter) -> SegmentPlan {
         var texts = rewritten
-        if style == .financial, !texts.isEmpty { texts[texts.count - 1].text += " " + NarrationStyle.financialDisclaimer }
+        if style == .financial, !texts.isEmpty {
+            var last = texts[texts.count - 1].text
+            if let end = last.last(where: { !Sentences.closers.contains($0) }), !".!?…".contains(end) { last += "." }  // the disclaimer starts a sentence
+            texts[texts.count - 1].text = last + " " + NarrationStyle.financialDisclaimer
+        }
         var segments: [TextSegment] = []
         for segment in texts {
             var pieces: [String] = []
