@@ -112,6 +112,9 @@ package struct BatchProcess: Sendable {
             }
             if files[index].workflow == "transcribe", let input = try? JSON(text: job.input).decode(TranscribeInput.self) {
                 files[index].skippedSteps = Self.skipped(input)
+                if options.translateTo != nil, input.translateTo == nil, input.transcriberKind != nil {
+                    files[index].skippedSteps.append(SkippedStep(step: "translate", reason: "no Gemini key", enableWith: "GEMINI_API_KEY"))
+                }
             }
         }
         let elapsed = ContinuousClock.now - started
@@ -162,7 +165,7 @@ package struct BatchProcess: Sendable {
                 language: options.language, chunkSeconds: options.chunkSeconds,
                 summarize: transcriber != nil && services.environment.optional("GEMINI_API_KEY") != nil,
                 parts: paths.count > 1 ? parts : nil, chunkConcurrency: options.chunkConcurrency,
-                translateTo: transcriber != nil ? options.translateTo : nil))
+                translateTo: transcriber != nil && services.environment.optional("GEMINI_API_KEY") != nil ? options.translateTo : nil))
         }
         let material = "media-workflows-v1\n\(workflow)\n\(input.text)"
         let key = SHA256.hash(data: Data(material.utf8)).map { String(format: "%02x", $0) }.joined()
