@@ -39,6 +39,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CEspeak", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
         // Compiled C: FFmpeg's va_list log callback cannot be written in Swift.
         .target(name: "CFFmpegSupport", dependencies: ["CFFmpeg"]),
 
@@ -46,7 +47,7 @@ let package = Package(
         .target(
             name: "MediaCore",
             dependencies: [
-                "CFFmpeg", "CFFmpegSupport",
+                "CFFmpeg", "CFFmpegSupport", "CEbur128",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

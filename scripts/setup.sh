@@ -7,6 +7,7 @@ APT_PACKAGES=(
   pkg-config ffmpeg
   libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libavfilter-dev
   libcurl4-openssl-dev libpq-dev libsqlite3-dev libespeak-ng-dev espeak-ng
+  libebur128-dev libebur128-1
   postgresql time
 )
 PIP_PACKAGES=("moto[server]" awscli boto3)

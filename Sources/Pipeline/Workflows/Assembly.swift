@@ -3,9 +3,11 @@ import MediaCore
 import Providers
 
 /// Joins the segment clips in order with their pauses, into `audio.mp3` and `audio.m4b` (with
-/// a chapter marker per chapter and title tags). Loudness is not normalised yet.
+/// a chapter marker per chapter and title tags), loudness-normalised (EBU R128) to `targetLUFS`
+/// with one plain gain that keeps the true peak at or under −1.5 dBTP.
 struct Assembly {
     let services: WorkflowServices
+    var targetLUFS = NarrateInput.defaultLoudnessTarget
 
     func run(plan: SegmentPlan, clips: [SynthesizedSegment], name: String, context: StepContext) async throws -> AssembledAudio {
         let folder = try services.scratchFolder(context.jobID, context.step)
@@ -23,6 +25,7 @@ struct Assembly {
         let audio = AudioFormat(sampleRate: rate, channels: 1)
         let title = plan.title ?? ((name as NSString).deletingPathExtension)
         let metadata = ["title": title, "album": title, "artist": "narrate", "genre": "Speech"]
+        let joined = folder + "/joined.wav"
         let mp3 = folder + "/audio.mp3"
         let m4b = folder + "/audio.m4b"
         let itemsCopy = items
@@ -45,14 +48,25 @@ struct Assembly {
             chapters.append(Chapter(title: title ?? "Chapter \(chapters.count + 1)", start: start, end: total))
         }
         let chapterList = chapters
-        async let mp3Spans = runOnDedicatedThread(name: "assemble-mp3") {
-            try AudioConcatenation.concatenate(itemsCopy, to: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata))
+        // Join losslessly once, measure it, then encode both files with the same gain.
+        let (encoded, before) = try await runOnDedicatedThread(name: "assemble") {
+            let spans = try AudioConcatenation.concatenate(itemsCopy, to: joined, options: EncoderOptions(format: .wav, audio: audio))
+            return (spans, try LoudnessMeasurement.measure(path: joined, format: audio))
+        }
+        let target = targetLUFS
+        let (gain, limited) = LoudnessNormalizer.gain(for: before, targetLUFS: target, maxTruePeak: NarrateInput.maxTruePeak)
+        async let mp3Done: Void = runOnDedicatedThread(name: "assemble-mp3") {
+            try LoudnessNormalizer.apply(gainDB: gain, input: joined, output: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata))
         }
         async let m4bDone: Void = runOnDedicatedThread(name: "assemble-m4b") {
-            _ = try AudioConcatenation.concatenate(itemsCopy, to: m4b, options: EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList))
+            try LoudnessNormalizer.apply(gainDB: gain, input: joined, output: m4b, options: EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList))
         }
-        let encoded = try await mp3Spans
+        try await mp3Done
         try await m4bDone
+        // The honest check: what a listener gets, measured from the published mp3.
+        let after = try await runOnDedicatedThread(name: "assemble-measure") { try LoudnessMeasurement.measure(path: mp3, format: audio) }
+        let loudness = AssembledLoudness(targetLUFS: target, integratedLUFS: after.integratedLUFS, truePeakDBTP: after.truePeakDBTP,
+                                         gainDB: gain, peakLimited: limited)
         let measured = encoded.map { [$0.startSeconds, $0.endSeconds] }
         let assets = [
             try await services.publish(mp3, job: context.jobID, relative: "audio.mp3", kind: "audio", context: context),
@@ -60,6 +74,6 @@ struct Assembly {
         ]
         return AssembledAudio(duration: measured.last?[1] ?? total, spans: measured,
                               chapters: chapters.map { ChapterMark(title: $0.title, start: $0.start, end: $0.end) },
-                              assets: assets, loudness: "not normalised")
+                              assets: assets, loudness: loudness)
     }
 }

@@ -17,9 +17,11 @@ package struct NarrateInput: Codable, Sendable {
     package var chapterPause: Double?
     /// `educational`, `financial` (Gemini rewrites the segments) or `fictional` (as written).
     package var style: String?
+    /// Integrated loudness of the assembled audio, LUFS (nil: −18).
+    package var loudnessTarget: Double?
 
     package init(sourceKey: String, name: String, engine: String? = nil, voice: String? = nil, maxInputChars: Int? = nil,
-                 segmentChars: Int? = nil, chapterPause: Double? = nil, style: String? = nil) {
+                 segmentChars: Int? = nil, chapterPause: Double? = nil, style: String? = nil, loudnessTarget: Double? = nil) {
         self.style = style
         self.sourceKey = sourceKey
         self.name = name
@@ -28,15 +30,19 @@ package struct NarrateInput: Codable, Sendable {
         self.maxInputChars = maxInputChars
         self.segmentChars = segmentChars
         self.chapterPause = chapterPause
+        self.loudnessTarget = loudnessTarget
     }
 
     enum CodingKeys: String, CodingKey {
         case sourceKey = "source_key", name, engine, voice
         case maxInputChars = "max_input_chars", segmentChars = "segment_chars", chapterPause = "chapter_pause", style
+        case loudnessTarget = "loudness_target"
     }
 
     static let defaultMaxInputChars = 500_000
     static let defaultSegmentChars = 1_000
+    static let defaultLoudnessTarget = -18.0
+    static let maxTruePeak = -1.5
 
     var narrationStyle: NarrationStyle? { style.flatMap(NarrationStyle.init(rawValue:)) }
 
@@ -87,7 +93,29 @@ struct AssembledAudio: Codable, Sendable {
     var spans: [[Double]]
     var chapters: [ChapterMark]
     var assets: [PublishedAsset]
-    var loudness: String
+    var loudness: AssembledLoudness
+}
+
+/// The loudness of the published audio, as measured (EBU R128) by decoding `audio.mp3`.
+struct AssembledLoudness: Codable, Sendable {
+    var targetLUFS: Double
+    /// nil when the narration was silent.
+    var integratedLUFS: Double?
+    var truePeakDBTP: Double?
+    var gainDB: Double
+    var peakLimited: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case targetLUFS = "target_lufs", integratedLUFS = "integrated_lufs", truePeakDBTP = "true_peak_dbtp"
+        case gainDB = "gain_db", peakLimited = "peak_limited"
+    }
+
+    /// As it goes into `manifest.json` (`integrated_lufs` and `true_peak_dbtp` null for silence).
+    var manifestValue: JSONValue {
+        let optional: (Double?) -> JSONValue = { $0.map { .number(($0 * 100).rounded() / 100) } ?? .null }
+        return .object(["target_lufs": .number(targetLUFS), "integrated_lufs": optional(integratedLUFS),
+                        "true_peak_dbtp": optional(truePeakDBTP), "gain_db": optional(gainDB), "peak_limited": .bool(peakLimited)])
+    }
 }
 
 struct ChapterMark: Codable, Sendable {

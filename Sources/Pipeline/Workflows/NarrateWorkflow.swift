@@ -39,7 +39,8 @@ struct NarrateWorkflow: Workflow {
             .step("assemble") { context in
                 let plan = try context.require("segment", as: SegmentPlan.self)
                 let clips = try context.require("synthesize", as: [SynthesizedSegment].self)
-                return try JSON(encoding: try await Assembly(services: services).run(plan: plan, clips: clips, name: options.name, context: context))
+                return try JSON(encoding: try await Assembly(services: services, targetLUFS: options.loudnessTarget ?? NarrateInput.defaultLoudnessTarget)
+                    .run(plan: plan, clips: clips, name: options.name, context: context))
             },
             .step("publish") { context in
                 let plan = try context.require("segment", as: SegmentPlan.self)
@@ -49,6 +50,7 @@ struct NarrateWorkflow: Workflow {
                 var published: [PublishedAsset] = []
                 let markup = NarrationMarkup.render(plan: plan, clips: clips, spans: assembled.spans)
                 published.append(try await services.publish(bytes: Data(markup.utf8), job: context.jobID, relative: "markup.txt", kind: "markup", context: context))
+                let loudness: JSONValue = assembled.loudness.manifestValue
                 let manifest = JobManifest(
                     jobID: context.jobID.uuidString.lowercased(), workflow: "narrate", input: context.input,
                     steps: stepNames,
@@ -58,7 +60,7 @@ struct NarrateWorkflow: Workflow {
                         "segments": .number(Double(plan.segments.count)), "duration_seconds": .number(assembled.duration),
                         "segments_from_cache": .number(Double(clips.filter(\.cached).count)),
                         "pause_seconds": .number(plan.segments.dropLast().map(\.pauseAfter).reduce(0, +)),
-                        "encoding": extracted.encoding.map { .string($0) } ?? .null, "loudness": .string(assembled.loudness),
+                        "encoding": extracted.encoding.map { .string($0) } ?? .null, "loudness": loudness,
                     ],
                     warnings: extracted.warnings)
                 let asset = try await services.publish(bytes: try manifest.encoded(), job: context.jobID, relative: "manifest.json", kind: "manifest", context: context)

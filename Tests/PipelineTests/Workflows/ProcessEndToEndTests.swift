@@ -111,6 +111,21 @@ struct ProcessEndToEndTests {
             guard case .number(let pauses) = manifest.summary["pause_seconds"] else { Issue.record("no pause_seconds"); continue }
             #expect(abs(total - (parts + pauses)) < 0.1 + 0.06 * Double(segments.count), "\(name): \(total) vs \(parts) + \(pauses)")
             #expect(abs(try Self.decodedSeconds(jobDir + "/audio.m4b") - total) < 0.2)
+            // Loudness: the manifest's measurement, and ffmpeg's own EBU R128 meter on audio.mp3.
+            guard case .object(let loudness) = manifest.summary["loudness"], case .number(let integrated) = loudness["integrated_lufs"],
+                  case .number(let peak) = loudness["true_peak_dbtp"], case .number = loudness["gain_db"] else {
+                Issue.record("\(name): no loudness in \(manifest.summary)"); continue
+            }
+            let ffmpeg = try FFmpegLoudness.measure(jobDir + "/audio.mp3")
+            #expect(abs(ffmpeg.integrated - integrated) < 0.5, "\(name): ffmpeg \(ffmpeg.integrated) vs manifest \(integrated) LUFS")
+            #expect(ffmpeg.truePeak <= -1.5, "\(name): ffmpeg \(ffmpeg.truePeak) dBTP")
+            #expect(peak <= -1.5, "\(name): manifest \(peak) dBTP")
+            if loudness["peak_limited"] == .bool(true) {
+                // One plain gain: speech too peaky to reach the target stops at the peak limit.
+                #expect(ffmpeg.integrated < -18 && peak > -1.5 - 1, "\(name): \(ffmpeg.integrated) LUFS, \(peak) dBTP")
+            } else {
+                #expect(abs(ffmpeg.integrated - (-18)) <= 1, "\(name): ffmpeg \(ffmpeg.integrated) LUFS")
+            }
             let markup = try String(contentsOfFile: jobDir + "/markup.txt", encoding: .utf8)
             #expect(markup.components(separatedBy: "[[SEGMENT id=").count - 1 == segments.count)
             #expect(markup.components(separatedBy: "[[AUDIO asset_id=segments/").count - 1 == segments.count)

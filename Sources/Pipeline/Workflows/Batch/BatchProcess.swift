@@ -20,6 +20,8 @@ package struct BatchProcess: Sendable {
         package var maxInputChars = 500_000
         /// Target narration segment size (capped by the engine's limit).
         package var segmentChars: Int?
+        /// Integrated loudness of narrated audio, LUFS (nil: −18).
+        package var loudnessTarget: Double?
         /// `revai`, `openai`, `none`, or nil to pick from the environment.
         package var transcriber: String?
         package var chunkSeconds: Double?
@@ -157,7 +159,7 @@ package struct BatchProcess: Sendable {
         if workflow == "narrate" {
             input = try JSON(encoding: NarrateInput(sourceKey: parts[0].sourceKey, name: parts[0].name, engine: options.engine, voice: options.voice,
                                                    maxInputChars: options.maxInputChars, segmentChars: options.segmentChars,
-                                                   style: options.style))
+                                                   style: options.style, loudnessTarget: options.loudnessTarget))
         } else {
             let transcriber = transcriberName()
             input = try JSON(encoding: TranscribeInput(

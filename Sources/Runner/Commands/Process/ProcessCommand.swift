@@ -33,6 +33,7 @@ struct ProcessCommand: AsyncParsableCommand {
     var style: String?
     @Option(help: "Longest text accepted, in characters.") var maxInputChars: Int = 500_000
     @Option(help: "Target narration segment size in characters (capped by the engine's limit).") var segmentChars: Int?
+    @Option(help: "Integrated loudness of narrated audio in LUFS (EBU R128).") var loudnessTarget: Double = -18
     @Option(help: "Speech requests in flight at once per remote engine (the provider limit).") var speechConcurrency: Int = 8
     @Option(help: "Jobs run at once.") var concurrency: Int = 2
     @Option(help: "S3 endpoint URL (with --out s3://…).") var endpoint: String?
@@ -71,6 +72,7 @@ struct ProcessCommand: AsyncParsableCommand {
         options.voice = voice
         options.maxInputChars = maxInputChars
         options.segmentChars = segmentChars
+        options.loudnessTarget = loudnessTarget
         options.transcriber = transcriber
         options.chunkSeconds = chunkSeconds
         options.chunkConcurrency = chunkConcurrency
