@@ -20,7 +20,7 @@ extension FakeGemini {
         }
         var text: String
         if mime == "application/json" {
-            let value = schema.map { Self.sample(for: $0, prompt: prompt) } ?? ["answer": "fake answer to: \(prompt.prefix(40))"]
+            let value = schema.map { Self.sections(for: $0, prompt: prompt) ?? Self.sample(for: $0, prompt: prompt) } ?? ["answer": "fake answer to: \(prompt.prefix(40))"]
             text = String(decoding: (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])) ?? Data(), as: UTF8.self)
         } else {
             text = "Fake answer (\(prompt.split(separator: " ").count) words in the prompt): \(prompt.prefix(60))"

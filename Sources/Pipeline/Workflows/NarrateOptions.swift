@@ -19,9 +19,12 @@ package struct NarrateInput: Codable, Sendable {
     package var style: String?
     /// Integrated loudness of the assembled audio, LUFS (nil: −18).
     package var loudnessTarget: Double?
+    /// `--segments N`: Gemini proposes about N titled sections, each narrated as a chapter (nil: off).
+    package var segments: Int?
 
     package init(sourceKey: String, name: String, engine: String? = nil, voice: String? = nil, maxInputChars: Int? = nil,
-                 segmentChars: Int? = nil, chapterPause: Double? = nil, style: String? = nil, loudnessTarget: Double? = nil) {
+                 segmentChars: Int? = nil, chapterPause: Double? = nil, style: String? = nil, loudnessTarget: Double? = nil, segments: Int? = nil) {
+        self.segments = segments
         self.style = style
         self.sourceKey = sourceKey
         self.name = name
@@ -36,7 +39,7 @@ package struct NarrateInput: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case sourceKey = "source_key", name, engine, voice
         case maxInputChars = "max_input_chars", segmentChars = "segment_chars", chapterPause = "chapter_pause", style
-        case loudnessTarget = "loudness_target"
+        case loudnessTarget = "loudness_target", segments
     }
 
     static let defaultMaxInputChars = 500_000

@@ -56,7 +56,7 @@ struct NarrateWorkflow: Workflow {
                     steps: stepNames,
                     assets: clips.map(\.asset) + assembled.assets + published,
                     summary: [
-                        "characters": .number(Double(extracted.characters)), "chapters": .number(Double(extracted.chapters.count)),
+                        "characters": .number(Double(extracted.characters)), "chapters": .number(Double(plan.chapterTitles.count)),
                         "segments": .number(Double(plan.segments.count)), "duration_seconds": .number(assembled.duration),
                         "segments_from_cache": .number(Double(clips.filter(\.cached).count)),
                         "pause_seconds": .number(plan.segments.dropLast().map(\.pauseAfter).reduce(0, +)),

@@ -32,6 +32,8 @@ package struct BatchProcess: Sendable {
         package var translateTo: String?
         /// Narration style (`--style`): educational, financial (Gemini rewrites) or fictional.
         package var style: String?
+        /// `--segments N`: Gemini proposes about N titled sections (chapters) of a narrated text.
+        package var segments: Int?
 
         package init(inputDirectory: String, localOutput: String?, databaseURL: String) {
             self.inputDirectory = inputDirectory
@@ -159,7 +161,8 @@ package struct BatchProcess: Sendable {
         if workflow == "narrate" {
             input = try JSON(encoding: NarrateInput(sourceKey: parts[0].sourceKey, name: parts[0].name, engine: options.engine, voice: options.voice,
                                                    maxInputChars: options.maxInputChars, segmentChars: options.segmentChars,
-                                                   style: options.style, loudnessTarget: options.loudnessTarget))
+                                                   style: options.style, loudnessTarget: options.loudnessTarget,
+                                                   segments: options.segments))
         } else {
             let transcriber = transcriberName()
             input = try JSON(encoding: TranscribeInput(

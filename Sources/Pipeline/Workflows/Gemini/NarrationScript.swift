@@ -41,10 +41,11 @@ enum NarrationScript {
     static let concurrency = 4
 
     static func steps(options: NarrateInput, services: WorkflowServices) -> [Step] {
+        let sections = SemanticSections.step(options: options, services: services).map { [$0] } ?? []
         guard let style = options.narrationStyle, style.rewrites else {
-            return [.step("segment") { context in try JSON(encoding: try plan(context, options)) }]
+            return sections + [.step("segment") { context in try JSON(encoding: try plan(context, options)) }]
         }
-        return [
+        return sections + [
             .step("source_segments") { context in try JSON(encoding: try plan(context, options)) },
             .fanOut("script", concurrency: concurrency) { context in
                 try context.require("source_segments", as: SegmentPlan.self).segments.map { try JSON(encoding: $0) }
@@ -62,11 +63,12 @@ enum NarrationScript {
 
     /// The names `steps(options:services:)` produces, in order.
     static func stepNames(_ options: NarrateInput) -> [String] {
-        options.narrationStyle?.rewrites == true ? ["source_segments", "script", "segment"] : ["segment"]
+        (options.segments == nil ? [] : ["sections"])
+            + (options.narrationStyle?.rewrites == true ? ["source_segments", "script", "segment"] : ["segment"])
     }
 
     static func plan(_ context: StepContext, _ options: NarrateInput) throws -> SegmentPlan {
-        let extracted = try context.require("extract_text", as: ExtractedText.self)
+        let extracted = try context.require(options.segments == nil ? "extract_text" : "sections", as: ExtractedText.self)
         let segmenter = options.segmenter
         return SegmentPlan(segments: segmenter.segments(extracted.chapters), chapterTitles: extracted.chapters.map(\.title),
                            title: extracted.title, limit: segmenter.limit, measure: segmenter.measure)

@@ -31,6 +31,8 @@ struct ProcessCommand: AsyncParsableCommand {
     var translateTo: String?
     @Option(help: "Narration style: educational or financial (Gemini rewrites each segment; financial adds a disclaimer), fictional (as written).")
     var style: String?
+    @Option(help: "Narration: Gemini splits the text into about N titled sections, each a chapter (needs GEMINI_API_KEY).")
+    var segments: Int?
     @Option(help: "Longest text accepted, in characters.") var maxInputChars: Int = 500_000
     @Option(help: "Target narration segment size in characters (capped by the engine's limit).") var segmentChars: Int?
     @Option(help: "Integrated loudness of narrated audio in LUFS (EBU R128).") var loudnessTarget: Double = -18
@@ -48,6 +50,7 @@ struct ProcessCommand: AsyncParsableCommand {
         if let style, NarrationStyle(rawValue: style) == nil {
             throw ValidationError("--style must be educational, financial or fictional")
         }
+        if let segments, segments < 1 || segments > 100 { throw ValidationError("--segments must be between 1 and 100") }
         if let translateTo, translateTo.range(of: "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$", options: .regularExpression) == nil {
             throw ValidationError("--translate-to must be a language code such as fr or pt-BR")
         }
@@ -79,6 +82,7 @@ struct ProcessCommand: AsyncParsableCommand {
         options.language = language
         options.translateTo = translateTo
         options.style = style
+        options.segments = segments
         let batch = BatchProcess(options: options, services: services)
         let json = json
         let report = try await batch.run { line in if !json { print(line) } }
