@@ -121,8 +121,9 @@ struct ProcessEndToEndTests {
             #expect(ffmpeg.truePeak <= -1.5, "\(name): ffmpeg \(ffmpeg.truePeak) dBTP")
             #expect(peak <= -1.5, "\(name): manifest \(peak) dBTP")
             if loudness["peak_limited"] == .bool(true) {
-                // One plain gain: speech too peaky to reach the target stops at the peak limit.
-                #expect(ffmpeg.integrated < -18 && peak > -1.5 - 1, "\(name): \(ffmpeg.integrated) LUFS, \(peak) dBTP")
+                // One plain gain: speech too peaky to reach the target stops at the peak limit
+                // (within 2 dB: the peak is measured again on the published mp3, after lossy coding).
+                #expect(ffmpeg.integrated < -18 && peak > -1.5 - 2, "\(name): \(ffmpeg.integrated) LUFS, \(peak) dBTP")
             } else {
                 #expect(abs(ffmpeg.integrated - (-18)) <= 1, "\(name): ffmpeg \(ffmpeg.integrated) LUFS")
             }
