@@ -1,23 +1,28 @@
 import Crypto
 import Foundation
 
-/// SHA-256 of a file, read in blocks so memory stays flat.
-/// - Throws: `MediaError.io` naming the file.
-package func sha256Hex(ofFile path: String) throws -> (hex: String, bytes: Int64) {
-    guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw MediaError(.io, path: path, reason: "cannot open for reading")
-    }
-    defer { try? handle.close() }
+/// SHA-256 of a file, or of `length` bytes from `offset`, read in fixed-size blocks with
+/// `pread` so memory stays flat. The one file hasher of the project (storage uses it too).
+/// - Throws: `MediaError.io` naming the file and the system's reason.
+package func sha256Hex(ofFile path: String, offset: Int64 = 0, length: Int64? = nil,
+                       blockSize: Int = 1 << 20) throws -> (hex: String, bytes: Int64) {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw MediaError(.io, path: path, reason: "open: \(String(cString: strerror(errno)))") }
+    defer { close(fd) }
     var hasher = SHA256()
     var total: Int64 = 0
-    while true {
-        let block: Data
-        do { block = try handle.read(upToCount: 1 << 20) ?? Data() } catch {
-            throw MediaError(.io, path: path, reason: "read failed: \(error.localizedDescription)")
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 16)
+    defer { buffer.deallocate() }
+    while length.map({ total < $0 }) ?? true {
+        let want = length.map { Int(min(Int64(blockSize), $0 - total)) } ?? blockSize
+        let count = pread(fd, buffer.baseAddress, want, off_t(offset + total))
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw MediaError(.io, path: path, reason: "read: \(String(cString: strerror(errno)))")
         }
-        if block.isEmpty { break }
-        hasher.update(data: block)
-        total += Int64(block.count)
+        if count == 0 { break }
+        hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+        total += Int64(count)
     }
     return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), total)
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MediaCore
 
 /// Rules shared by every store for object keys, and helpers to derive them.
 package enum ObjectKey {
@@ -42,25 +43,12 @@ package enum FileDigest {
     package static func sha256(
         path: String, offset: Int64 = 0, length: Int64? = nil, chunkSize: Int = 1 << 20
     ) throws -> (hex: String, size: Int64) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw StorageError.fileSystem("open", path: path, errno: errno) }
-        defer { close(fd) }
-        var hasher = SHA256()
-        var size: Int64 = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        while length.map({ size < $0 }) ?? true {
-            let want = length.map { Int(min(Int64(chunkSize), $0 - size)) } ?? chunkSize
-            let count = pread(fd, buffer.baseAddress, want, off_t(offset + size))
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw StorageError.fileSystem("read", path: path, errno: errno)
-            }
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            size += Int64(count)
+        do {
+            let digest = try sha256Hex(ofFile: path, offset: offset, length: length, blockSize: chunkSize)
+            return (digest.hex, digest.bytes)
+        } catch let error as MediaError {
+            throw StorageError.fileSystem(error.description)
         }
-        return (SigV4Signer.hex(hasher.finalize()), size)
     }
 
     package static func sha256(_ data: Data) -> String { SigV4Signer.hex(SHA256.hash(data: data)) }
