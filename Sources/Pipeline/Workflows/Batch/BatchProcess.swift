@@ -58,8 +58,9 @@ package struct BatchProcess: Sendable {
         return nil
     }
 
-    /// Runs everything. `progress` receives one human-readable line per change.
-    package func run(progress: @escaping @Sendable (String) -> Void) async throws -> BatchReport {
+    /// Runs everything. `progress` receives each job's enqueueing and end as a message, and the
+    /// batch's files, steps and audio seconds whenever they change.
+    package func run(progress: @escaping @Sendable (BatchEvent) -> Void) async throws -> BatchReport {
         let started = ContinuousClock.now
         let store = try await openJobStore(url: options.databaseURL)
         defer { Task { await store.close() } }
@@ -70,6 +71,7 @@ package struct BatchProcess: Sendable {
             guard let workflow = entry.workflow else {
                 files.append(.init(path: entry.name, workflow: nil, status: "skipped", jobID: nil, newJob: false,
                                    error: "not a text, audio or video file", manifest: nil, skippedSteps: []))
+                progress(.message("skipped  \(entry.name): not a text, audio or video file"))
                 continue
             }
             let (input, key) = try await prepare(paths: entry.paths, name: entry.name, workflow: workflow)
@@ -77,11 +79,12 @@ package struct BatchProcess: Sendable {
             files.append(.init(path: entry.name, workflow: workflow, status: "queued", jobID: result.jobID.uuidString.lowercased(),
                                newJob: result.created, error: nil, manifest: nil, skippedSteps: []))
             jobs.append((files.count - 1, result.jobID))
-            progress("\(result.created ? "enqueued" : "found   ") \(workflow) \(entry.name) (job \(result.jobID.uuidString.lowercased().prefix(8)))")
+            progress(.message("\(result.created ? "enqueued" : "found   ") \(workflow) \(entry.name) (job \(result.jobID.uuidString.lowercased().prefix(8)))"))
         }
         let ids = jobs.map(\.id)
         let names = jobs.map { files[$0.index].path }
-        let watcher = Task { await watch(store: store, jobs: ids, names: names, progress: progress) }
+        let watcher = Task { await watch(store: store, jobs: ids, names: names, started: started, progress: progress) }
+        defer { watcher.cancel() }
         if options.work {
             var registry = WorkflowRegistry.builtIn
             registry.registerMediaWorkflows(services)
@@ -103,8 +106,7 @@ package struct BatchProcess: Sendable {
             if !open { break }
             try await Task.sleep(for: .milliseconds(500))
         }
-        watcher.cancel()
-        await watcher.value
+        await watcher.value  // its last pass reports every job's end
         for (index, id) in jobs {
             guard let job = try await store.job(id) else { continue }
             files[index].status = job.status.rawValue
@@ -177,20 +179,32 @@ package struct BatchProcess: Sendable {
         return (input, key)
     }
 
-    /// Prints a line whenever a job's status or finished-step count changes.
-    func watch(store: any JobStore, jobs: [UUID], names: [String], progress: @Sendable (String) -> Void) async {
-        var seen: [UUID: String] = [:]
+    /// Reports the batch every half second (progress) and each job's end (a message). Only jobs
+    /// that are not final yet are read again: the store sees at most a few queries per tick.
+    func watch(store: any JobStore, jobs: [UUID], names: [String], started: ContinuousClock.Instant,
+               progress: @Sendable (BatchEvent) -> Void) async {
+        var states: [UUID: JobProgress] = [:]
+        var last: BatchProgress?
         while !Task.isCancelled {
-            var done = 0
-            for (i, id) in jobs.enumerated() {
+            for (i, id) in jobs.enumerated() where !(states[id]?.status.isFinal ?? false) {
                 guard let job = try? await store.job(id) else { continue }
-                if job.status.isFinal { done += 1 }
-                let state = "\(job.status.rawValue) \(job.stepsDone)/\(job.stepsTotal)"
-                if seen[id] != state {
-                    seen[id] = state
-                    progress("[\(done)/\(jobs.count) done] \(names[i]): \(job.status.rawValue), steps \(job.stepsDone)/\(job.stepsTotal) (\(Int(job.progress * 100))%)")
+                let steps = job.status == .queued ? [] : (try? await store.steps(of: id)) ?? []
+                let state = JobProgress(job: job, steps: steps)
+                if state.status.isFinal {
+                    let error = job.error.flatMap(Self.errorText).map { ": " + $0 } ?? ""
+                    let took = job.finishedAt.map { String(format: " (%.1f s)", $0.timeIntervalSince(job.createdAt)) } ?? ""
+                    progress(.message("\(job.status.rawValue) \(job.workflow) \(names[i])\(job.status == .succeeded ? took : error)"))
                 }
+                states[id] = state
             }
+            let elapsed = ContinuousClock.now - started
+            var now = JobProgress.sum(states.values, files: jobs.count, elapsed: 0)
+            if now != last {
+                last = now
+                now.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                progress(.progress(now))
+            }
+            if states.count == jobs.count, states.values.allSatisfy({ $0.status.isFinal }) { return }
             try? await Task.sleep(for: .milliseconds(500))
         }
     }

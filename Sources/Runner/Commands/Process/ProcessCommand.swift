@@ -62,7 +62,10 @@ struct ProcessCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = global.makeLogger("runner.process")
+        let display = json ? nil : ProgressDisplay()
+        var logLines: (@Sendable (String) -> Void)?
+        if let display { logLines = { display.handle(.message($0), to: .standardError) } }
+        let logger = global.makeLogger("runner.process", lines: logLines)
         let input = URL(fileURLWithPath: directory).standardizedFileURL
         let output = out ?? input.deletingLastPathComponent().appendingPathComponent(input.lastPathComponent + "-out").path
         let (services, localOutput) = try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger,
@@ -84,8 +87,8 @@ struct ProcessCommand: AsyncParsableCommand {
         options.style = style
         options.segments = segments
         let batch = BatchProcess(options: options, services: services)
-        let json = json
-        let report = try await batch.run { line in if !json { print(line) } }
+        let report = try await batch.run { event in display?.handle(event) }
+        display?.finish()
         if json {
             print(try jsonString(report))
         } else {
