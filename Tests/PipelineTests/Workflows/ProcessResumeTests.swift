@@ -15,7 +15,8 @@ struct ProcessResumeTests {
         process.executableURL = try RunnerProcess.executable()
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        for name in ["OPENAI_API_KEY", "GEMINI_API_KEY", "REVAI_ACCESS_TOKEN"] { environment[name] = nil }
+        // Nothing configured but the fake Rev.ai: the state is SQLite in the output folder.
+        for name in ["OPENAI_API_KEY", "GEMINI_API_KEY", "REVAI_ACCESS_TOKEN", "DATABASE_URL"] { environment[name] = nil }
         environment["REVAI_ACCESS_TOKEN"] = fakes.keys.revai
         environment["REVAI_BASE_URL"] = fakes.baseURL
         process.environment = environment

@@ -18,9 +18,9 @@ struct ProcessCommand: AsyncParsableCommand {
 
     @Argument(help: "The folder of uploads.") var directory: String
     @Option(help: "Output folder or s3://BUCKET/PREFIX.") var out: String?
-    @Option(name: .customLong("database-url"), help: "postgres://… or sqlite:PATH (default: sqlite in the output folder).")
+    @Option(name: .customLong("database-url"), help: "postgres://… or sqlite:PATH (default: $DATABASE_URL, else sqlite in the output folder).")
     var databaseURL: String?
-    @Flag(help: "With --database-url: also run jobs in this process (otherwise wait for the workers).") var work = false
+    @Flag(help: "With a PostgreSQL --database-url: also run jobs in this process (otherwise wait for the workers).") var work = false
     @Option(help: "Speech engine: espeak, google, openai, gemini.") var engine: String = "espeak"
     @Option(help: "Voice name for the speech engine.") var voice: String?
     @Option(help: "Transcriber: revai, openai, none (default: from the environment).") var transcriber: String?
@@ -70,9 +70,10 @@ struct ProcessCommand: AsyncParsableCommand {
         let output = out ?? input.deletingLastPathComponent().appendingPathComponent(input.lastPathComponent + "-out").path
         let (services, localOutput) = try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger,
                                                                      speechConcurrency: speechConcurrency)
-        let database = databaseURL ?? "sqlite:" + (localOutput.map { $0 + "/state.sqlite" } ?? "./runner-state.sqlite")
+        let shared = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let database = shared ?? "sqlite:" + (localOutput.map { $0 + "/state.sqlite" } ?? "./runner-state.sqlite")
         var options = BatchProcess.Options(inputDirectory: input.path, localOutput: localOutput, databaseURL: database)
-        options.work = databaseURL == nil || database.hasPrefix("sqlite:") || work
+        options.work = shared == nil || database.hasPrefix("sqlite:") || work
         options.concurrency = concurrency
         options.engine = engine
         options.voice = voice
