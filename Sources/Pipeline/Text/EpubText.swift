@@ -3,7 +3,8 @@ import ZIPFoundation
 
 /// Text of an epub: the OPF spine in order, chapter titles from the table of contents (EPUB 3
 /// nav or EPUB 2 NCX), front matter (cover, title page, copyright, table of contents) and
-/// footnote documents skipped. Guards against zip bombs: entries are read with a byte budget.
+/// footnote documents skipped (inline notes and note references too, by `HTMLText`), the author
+/// from `dc:creator`. Guards against zip bombs: entries are read with a byte budget.
 enum EpubText {
     /// Uncompressed bytes the whole book may expand to (besides `maxCharacters`).
     static let maxUncompressedBytes: Int64 = 64 << 20
@@ -46,6 +47,7 @@ enum EpubText {
             manifest[id] = (resolve(href), attribute("media-type", tag) ?? "", attribute("properties", tag) ?? "")
         }
         let title = firstText("dc:title", in: opf)
+        let author = firstText("dc:creator", in: opf)
         var tocTitles: [String: String] = [:]
         if let nav = manifest.values.first(where: { $0.properties.split(separator: " ").contains("nav") }), let navText = try? read(nav.href) {
             let navBase = (nav.href as NSString).deletingLastPathComponent
@@ -70,11 +72,13 @@ enum EpubText {
                 continue
             }
             let html = try read(item.href)
-            if html.contains("epub:type=\"footnotes\"") || html.contains("epub:type=\"endnotes\"") { skipped.append(name); continue }
+            // Notes inside a chapter are dropped by HTMLText; a document of notes alone has nothing left
+            // but its heading.
             let parsed = HTMLText.chapters(html)
             let text = parsed.chapters.map { chapter in
                 [chapter.title, chapter.text].compactMap { $0 }.joined(separator: "\n\n")
             }.joined(separator: "\n\n")
+            if parsed.chapters.allSatisfy(\.text.isEmpty), html.contains("notes\"") { skipped.append(name); continue }
             guard !text.isEmpty else { continue }
             let heading = tocTitles[item.href] ?? parsed.chapters.first?.title ?? parsed.title
             // The heading is spoken as the title; do not read it twice.
@@ -83,7 +87,7 @@ enum EpubText {
             chapters.append(TextCleanup.tidy(ExtractedChapter(title: heading, text: body)))
         }
         if !skipped.isEmpty { warnings.append("skipped front matter, navigation and notes: \(skipped.joined(separator: ", "))") }
-        return ExtractedText(format: "epub", encoding: nil, title: title, chapters: chapters, warnings: warnings, characters: 0)
+        return ExtractedText(format: "epub", encoding: nil, title: title, chapters: chapters, warnings: warnings, characters: 0, author: author)
     }
 
     struct EpubLimit: Error {}

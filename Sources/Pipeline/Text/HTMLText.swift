@@ -7,6 +7,10 @@ enum HTMLText {
     static let dropped: Set<String> = ["script", "style", "nav", "noscript", "template", "svg", "math",
                                        "iframe", "object", "button", "form", "select", "aside", "footer"]
     static let headings: Set<String> = ["h1", "h2", "h3"]
+    /// Phrasing elements: their tags separate nothing (`mc<sup>2</sup>` reads "mc2").
+    static let inline: Set<String> = ["a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font",
+                                      "i", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
+                                      "time", "tt", "u", "var", "wbr"]
     static let blocks: Set<String> = ["p", "div", "br", "li", "ul", "ol", "section", "article", "blockquote", "tr",
                                       "table", "h4", "h5", "h6", "pre", "hr", "dd", "dt", "figcaption", "header", "main"]
 
@@ -60,7 +64,7 @@ enum HTMLText {
                     continue
                 }
                 if name == "head" { continue }  // keep reading: <title> lives in head
-                if dropped.contains(name), !closing, !selfClosing {
+                if !closing, !selfClosing, dropped.contains(name) || isNote(tag) || isNoteReference(name, tag: tag, after: chars[i...]) {
                     flushText()
                     skipDepth.append(name)
                     continue
@@ -81,7 +85,7 @@ enum HTMLText {
                     }
                     continue
                 }
-                if blocks.contains(name) { endParagraph() } else if !name.isEmpty { text += " " }
+                if blocks.contains(name) { endParagraph() } else if !name.isEmpty, !inline.contains(name) { text += " " }
                 continue
             }
             if skipDepth.isEmpty { text.unicodeScalars.append(chars[i]) }
@@ -91,6 +95,47 @@ enum HTMLText {
         current.text = current.text.trimmingCharacters(in: .whitespacesAndNewlines)
         if !current.text.isEmpty { chapters.append(current) }
         return (title, chapters.map(TextCleanup.tidy).filter { !$0.text.isEmpty })
+    }
+
+    /// `<meta name="author" content="…">`, if any.
+    static func author(_ html: String) -> String? {
+        EpubText.tags("meta", in: html).first { EpubText.attribute("name", $0)?.lowercased() == "author" }
+            .flatMap { EpubText.attribute("content", $0) }.map(TextCleanup.collapse)
+            .flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// Words in `epub:type`, `role` or `class` that mark a footnote, an endnote or a reference to
+    /// one (EPUB 3 structural semantics, DPUB-ARIA roles, Pandoc's and common classes).
+    static let noteWords: Set<String> = ["footnote", "footnotes", "endnote", "endnotes", "rearnote", "rearnotes", "noteref",
+                                         "doc-footnote", "doc-endnote", "doc-endnotes", "doc-noteref", "footnote-ref",
+                                         "footnote-back", "doc-backlink"]
+
+    /// True for an opening tag whose element is a note or a note reference: not narrated.
+    static func isNote(_ tag: String) -> Bool {
+        guard tag.contains("note") || tag.contains("backlink") else { return false }
+        for attribute in ["epub:type", "role", "class"] {
+            if let value = EpubText.attribute(NSRegularExpression.escapedPattern(for: attribute), " " + tag),
+               value.lowercased().split(separator: " ").contains(where: { noteWords.contains(String($0)) }) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// True for a note reference that carries no class: a `<sup>` holding a link, or a link
+    /// holding a `<sup>`, whose text is only a marker (`1`, `[2]`, `*`, `†`); also a bare
+    /// bracketed or symbol marker in either. A plain `x<sup>2</sup>` stays (it may be an exponent).
+    static func isNoteReference(_ name: String, tag: String, after rest: ArraySlice<Unicode.Scalar>) -> Bool {
+        guard name == "sup" || (name == "a" && (EpubText.attribute("href", " " + tag)?.contains("#") ?? false)) else { return false }
+        let ahead = String(String.UnicodeScalarView(rest.prefix(200))).lowercased()
+        guard let end = ahead.range(of: "</\(name)>") else { return false }
+        let inner = ahead[..<end.lowerBound]
+        let marker = decodeEntities(inner.replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression))
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !marker.isEmpty, marker.count <= 6, !marker.contains(where: \.isLetter) else { return false }
+        let nested = inner.contains(name == "sup" ? "<a " : "<sup")
+        let bracketed = marker.hasPrefix("[") && marker.hasSuffix("]")
+        return nested || bracketed || !marker.contains(where: \.isNumber)
     }
 
     static func decodeEntities(_ s: String) -> String {

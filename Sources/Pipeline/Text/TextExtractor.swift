@@ -14,6 +14,8 @@ struct ExtractedText: Codable, Sendable, Equatable {
     var chapters: [ExtractedChapter]
     var warnings: [String]
     var characters: Int
+    /// From the epub's `dc:creator`, the HTML `<meta name="author">` or a Markdown front matter.
+    var author: String? = nil
 }
 
 /// Reads txt, md, html and epub files into chapters of plain text.
@@ -40,15 +42,20 @@ enum TextExtractor {
                 throw StepFailure(code: "unreadable", message: "cannot read \(path)", retryable: false)
             }
             let decoded = TextDecoding.decode(data)
-            let title: String?
+            var title: String?
+            var author: String?
             let chapters: [ExtractedChapter]
             switch ext {
-            case "md", "markdown": (title, chapters) = (nil, Markdown.chapters(decoded.text))
-            case "html", "htm", "xhtml": (title, chapters) = HTMLText.chapters(decoded.text)
-            default: (title, chapters) = (nil, [TextCleanup.tidy(ExtractedChapter(title: nil, text: PlainText.paragraphs(decoded.text)))])
+            case "md", "markdown":
+                let (front, body) = Markdown.frontMatter(decoded.text)
+                (title, author, chapters) = (front["title"], front["author"], Markdown.chapters(body))
+            case "html", "htm", "xhtml":
+                (title, chapters) = HTMLText.chapters(decoded.text)
+                author = HTMLText.author(decoded.text)
+            default: chapters = [TextCleanup.tidy(ExtractedChapter(title: nil, text: PlainText.paragraphs(decoded.text)))]
             }
             result = ExtractedText(format: ext, encoding: decoded.encoding, title: title, chapters: chapters,
-                                   warnings: decoded.warnings, characters: 0)
+                                   warnings: decoded.warnings, characters: 0, author: author)
         }
         result.chapters = result.chapters.filter { !$0.text.isEmpty }
         result.characters = result.chapters.reduce(0) { $0 + $1.text.count }
@@ -84,13 +91,33 @@ enum PlainText {
 }
 
 /// Markdown to chapters: `#`, `##` and `###` headings start chapters; emphasis, links, images,
-/// code fences and HTML tags are reduced to their readable text.
+/// code fences and HTML tags are reduced to their readable text; footnotes (`[^1]` and their
+/// `[^1]: …` definitions) are not narrated.
 enum Markdown {
+    /// A leading YAML front matter block (`---` … `---`): its simple `key: value` lines, and the
+    /// text after it. Without one: no keys and the whole text.
+    static func frontMatter(_ text: String) -> (keys: [String: String], body: String) {
+        let lines = text.replacingOccurrences(of: "\r\n", with: "\n").components(separatedBy: "\n")
+        guard lines.first?.trimmingCharacters(in: .whitespaces) == "---",
+              let end = lines.dropFirst().firstIndex(where: { ["---", "..."].contains($0.trimmingCharacters(in: .whitespaces)) }) else {
+            return ([:], text)
+        }
+        var keys: [String: String] = [:]
+        for line in lines[1..<end] {
+            guard let colon = line.firstIndex(of: ":"), !line.hasPrefix(" ") else { continue }
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            if !value.isEmpty { keys[line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()] = value }
+        }
+        return (keys, lines[(end + 1)...].joined(separator: "\n"))
+    }
+
     static func chapters(_ text: String) -> [ExtractedChapter] {
         var chapters: [ExtractedChapter] = []
         var title: String?
         var body: [String] = []
         var inFence = false
+        var inNote = false
         func flush() {
             let chapter = TextCleanup.tidy(ExtractedChapter(title: title, text: PlainText.paragraphs(body.joined(separator: "\n"))))
             if !chapter.text.isEmpty { chapters.append(chapter) }
@@ -100,6 +127,10 @@ enum Markdown {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.hasPrefix("```") || line.hasPrefix("~~~") { inFence.toggle(); continue }
             if inFence { continue }
+            // A footnote definition runs on over its indented lines, up to a blank line.
+            if line.range(of: #"^\[\^[^\]]+\]:"#, options: .regularExpression) != nil { inNote = true; continue }
+            if inNote, !line.isEmpty, rawLine.hasPrefix("  ") || rawLine.hasPrefix("\t") { continue }
+            inNote = false
             let hashes = line.prefix { $0 == "#" }.count
             if hashes >= 1, hashes <= 3, line.dropFirst(hashes).first == " " {
                 flush()
@@ -119,6 +150,7 @@ enum Markdown {
     /// Inline markup removed: images dropped, links keep their text, emphasis and code marks removed.
     static func inline(_ s: String) -> String {
         var out = s
+        out = out.replacingOccurrences(of: #"\[\^[^\]]+\]"#, with: "", options: .regularExpression)
         out = out.replacingOccurrences(of: #"!\[[^\]]*\]\([^)]*\)"#, with: "", options: .regularExpression)
         out = out.replacingOccurrences(of: #"\[([^\]]*)\]\([^)]*\)"#, with: "$1", options: .regularExpression)
         out = out.replacingOccurrences(of: #"<[^>]+>"#, with: "", options: .regularExpression)

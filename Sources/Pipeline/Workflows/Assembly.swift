@@ -24,7 +24,8 @@ struct Assembly {
         let rate = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000].contains(clipRate) ? clipRate : 24_000
         let audio = AudioFormat(sampleRate: rate, channels: 1)
         let title = plan.title ?? ((name as NSString).deletingPathExtension)
-        let metadata = ["title": title, "album": title, "artist": "narrate", "genre": "Speech"]
+        let author = plan.author ?? "narrate"
+        let metadata = ["title": title, "album": title, "artist": author, "album_artist": author, "genre": "Speech"]
         let joined = folder + "/joined.wav"
         let mp3 = folder + "/audio.mp3"
         let m4b = folder + "/audio.m4b"

@@ -78,6 +78,8 @@ struct SegmentPlan: Codable, Sendable {
     var title: String?
     var limit: Int
     var measure: Segmenter.Measure
+    /// Tagged as the audio's artist (and album artist): what players and audiobook apps show as the author.
+    var author: String? = nil
 }
 
 /// Output of one `synthesize/<i>` item.

@@ -133,6 +133,13 @@ struct ProcessEndToEndTests {
         }
         let chapters = try Self.chapterCount(run.output + "/jobs/\(byName["tiny-book.epub"]!.jobID!)/audio.m4b")
         #expect(chapters == 2)
+        // Title and author come from the document (epub metadata, Markdown front matter), read by ffprobe.
+        for (name, title) in [("tiny-book.epub", "A Tiny Book"), ("guide.md", "The Quick Guide")] {
+            for file in ["audio.m4b", "audio.mp3"] {
+                let tags = try Self.tags(run.output + "/jobs/\(byName[name]!.jobID!)/" + file)
+                #expect(tags["title"] == title && tags["artist"] == "Ada Quill", "\(name) \(file): \(tags)")
+            }
+        }
 
         for name in ["welcome.mp3", "the-mill.m4a"] {
             let file = try #require(byName[name])
@@ -235,14 +242,27 @@ struct ProcessEndToEndTests {
     }
 
     static func chapterCount(_ path: String) throws -> Int {
+        try ffprobe("-show_chapters", "-of", "csv=p=0", path).split(separator: "\n").count
+    }
+
+    /// The container's tags, as ffprobe reads them (keys lower-cased).
+    static func tags(_ path: String) throws -> [String: String] {
+        let lines = try ffprobe("-show_entries", "format_tags", "-of", "default=noprint_wrappers=1", path).split(separator: "\n")
+        return Dictionary(lines.compactMap { line -> (String, String)? in
+            guard let eq = line.firstIndex(of: "="), line.hasPrefix("TAG:") else { return nil }
+            return (line[line.index(line.startIndex, offsetBy: 4)..<eq].lowercased(), String(line[line.index(after: eq)...]))
+        }) { first, _ in first }
+    }
+
+    static func ffprobe(_ arguments: String...) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffprobe", "-v", "error", "-show_chapters", "-of", "csv=p=0", path]
+        process.arguments = ["ffprobe", "-v", "error"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").count
+        return String(decoding: data, as: UTF8.self)
     }
 }

@@ -71,7 +71,7 @@ enum NarrationScript {
         let extracted = try context.require(options.segments == nil ? "extract_text" : "sections", as: ExtractedText.self)
         let segmenter = options.segmenter
         return SegmentPlan(segments: segmenter.segments(extracted.chapters), chapterTitles: extracted.chapters.map(\.title),
-                           title: extracted.title, limit: segmenter.limit, measure: segmenter.measure)
+                           title: extracted.title, limit: segmenter.limit, measure: segmenter.measure, author: extracted.author)
     }
 
     struct Rewrite: Codable { var narration: String }
