@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 import Testing
 
 @testable import Providers
@@ -123,7 +124,7 @@ final class FakeS3Server: @unchecked Sendable {
     let port: Int
 
     /// Starts the fake; the wait for its port happens on a Dispatch thread.
-    static func start() async throws -> FakeS3Server { try await BlockingIO.run { try FakeS3Server() } }
+    static func start() async throws -> FakeS3Server { try await runOnDedicatedThread(name: "test") { try FakeS3Server() } }
 
     private init() throws {
         let script = try #require(Bundle.module.url(forResource: "fake_s3", withExtension: "py", subdirectory: "FakeS3"))

@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 import Testing
 
 @testable import Providers
@@ -35,7 +36,7 @@ struct UploadResumeTests {
         try first.run()
         // Polled on a Dispatch thread: the cooperative pool may be busy with other tests.
         let uri = "s3://\(moto.bucket)/\(key)"
-        let saved = try await BlockingIO.run { () -> MultipartUploadState? in
+        let saved = try await runOnDedicatedThread(name: "test") { () -> MultipartUploadState? in
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline, first.isRunning {
                 if let data = FileManager.default.contents(atPath: sidecar),

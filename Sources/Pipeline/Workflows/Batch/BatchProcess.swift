@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MediaCore
 import Logging
 import Providers
 
@@ -151,7 +152,7 @@ package struct BatchProcess: Sendable {
     func prepare(paths: [String], name: String, workflow: String) async throws -> (JSON, String) {
         var parts: [SourcePart] = []
         for path in paths {
-            let digest = try await BlockingIO.run { try FileDigest.sha256(path: path) }
+            let digest = try await runOnDedicatedThread(name: "storage") { try FileDigest.sha256(path: path) }
             let fileName = (path as NSString).lastPathComponent
             let sourceKey = "inputs/\(digest.hex)/\(fileName)"
             if try await services.storage.head(key: sourceKey) == nil {

@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 
 /// Object storage in a local directory, with the same key layout as the S3 prefix.
 ///
@@ -34,7 +35,7 @@ package struct LocalStorage: ObjectStorage {
 
     package func put(file path: String, key: String, options: PutOptions) async throws -> PutResult {
         try ObjectKey.validate(key)
-        return try await BlockingIO.run { [self] in
+        return try await runOnDedicatedThread(name: "storage") { [self] in
             let (sha, size) = try FileDigest.sha256(path: path)
             return try store(key: key, sha256: sha, size: size, options: options) { destination in
                 try LocalFiles.copy(from: path, to: destination)
@@ -44,7 +45,7 @@ package struct LocalStorage: ObjectStorage {
 
     package func put(bytes: Data, key: String, options: PutOptions) async throws -> PutResult {
         try ObjectKey.validate(key)
-        return try await BlockingIO.run { [self] in
+        return try await runOnDedicatedThread(name: "storage") { [self] in
             try store(key: key, sha256: FileDigest.sha256(bytes), size: Int64(bytes.count), options: options) {
                 destination in try LocalFiles.write(bytes, to: destination)
             }
@@ -53,12 +54,12 @@ package struct LocalStorage: ObjectStorage {
 
     package func head(key: String) async throws -> ObjectInfo? {
         try ObjectKey.validate(key)
-        return try await BlockingIO.run { [self] in try info(key: key) }
+        return try await runOnDedicatedThread(name: "storage") { [self] in try info(key: key) }
     }
 
     package func get(key: String, to path: String) async throws {
         try ObjectKey.validate(key)
-        try await BlockingIO.run { [self] in
+        try await runOnDedicatedThread(name: "storage") { [self] in
             guard LocalFiles.isRegularFile(dataPath(key)) else { throw StorageError.notFound(key) }
             let directory = (path as NSString).deletingLastPathComponent
             let temp = "\(directory.isEmpty ? "." : directory)/.\(UUID().uuidString).part"
@@ -73,7 +74,7 @@ package struct LocalStorage: ObjectStorage {
     }
 
     package func list(prefix: String) async throws -> [ObjectInfo] {
-        try await BlockingIO.run { [self] in
+        try await runOnDedicatedThread(name: "storage") { [self] in
             try LocalFiles.regularFiles(under: root, skipping: Self.reservedFolder)
                 .filter { $0.hasPrefix(prefix) }
                 .sorted()
@@ -83,7 +84,7 @@ package struct LocalStorage: ObjectStorage {
 
     package func delete(key: String) async throws {
         try ObjectKey.validate(key)
-        try await BlockingIO.run { [self] in
+        try await runOnDedicatedThread(name: "storage") { [self] in
             try LocalFiles.removeIfPresent(metaPath(key))
             try LocalFiles.removeIfPresent(dataPath(key))
             LocalFiles.removeEmptyParents(of: dataPath(key), stoppingAt: root)
@@ -93,7 +94,7 @@ package struct LocalStorage: ObjectStorage {
 
     package func uri(for key: String) -> String { URL(fileURLWithPath: dataPath(key)).absoluteString }
 
-    // MARK: Internals (run on a BlockingIO thread)
+    // MARK: Internals (run on a dedicated thread)
 
     /// Writes an object through a temporary file unless an identical one is there already.
     private func store(

@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 import Logging
 
 /// One multipart upload of a file: resume or create, send the missing parts in parallel
@@ -121,7 +122,7 @@ struct MultipartUpload {
                 guard let part = pending.popFirst() else { return }
                 group.addTask {
                     let hash = signPayload
-                        ? try await BlockingIO.run {
+                        ? try await runOnDedicatedThread(name: "storage") {
                             try FileDigest.sha256(path: source, offset: part.offset, length: part.length).hex
                         } : SigV4Signer.unsignedPayload
                     let etag = try await client.uploadPart(

@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 import Logging
 
 /// Object storage in an S3-compatible bucket (AWS, MinIO, Ceph, R2, moto) under a key prefix.
@@ -38,7 +39,7 @@ package struct S3Storage: ObjectStorage {
 
     package func put(file path: String, key: String, options: PutOptions) async throws -> PutResult {
         try ObjectKey.validate(key)
-        let (sha256, size) = try await BlockingIO.run { try FileDigest.sha256(path: path) }
+        let (sha256, size) = try await runOnDedicatedThread(name: "storage") { try FileDigest.sha256(path: path) }
         if options.skipIfIdentical, let existing = try await client.head(key: objectKey(key)),
             existing.sha256 == sha256, existing.size == size
         {

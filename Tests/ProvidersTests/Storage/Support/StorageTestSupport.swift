@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MediaCore
 import Testing
 
 @testable import Providers
@@ -80,7 +81,7 @@ enum AWSCLI {
         let path = directory.appendingPathComponent("readback-\(UUID().uuidString)").path
         _ = try await Subprocess.run(["aws", "s3api", "get-object", "--bucket", bucket, "--key", key, path, "--output", "json"])
         defer { unlink(path) }
-        return try await BlockingIO.run { try FileDigest.sha256(path: path).hex }
+        return try await runOnDedicatedThread(name: "test") { try FileDigest.sha256(path: path).hex }
     }
 
     /// Keys of multipart uploads in progress under `prefix`, as the aws command lists them.
@@ -102,7 +103,7 @@ enum Subprocess {
     /// with stderr.
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String]? = nil) async throws -> String {
-        try await BlockingIO.run { try runBlocking(arguments, environment: environment) }
+        try await runOnDedicatedThread(name: "test") { try runBlocking(arguments, environment: environment) }
     }
 
     static func runBlocking(_ arguments: [String], environment: [String: String]? = nil) throws -> String {
@@ -149,7 +150,7 @@ final class TempDirectory {
     @discardableResult
     func randomFile(_ name: String, size: Int) async throws -> (path: String, sha256: String) {
         let url = url
-        return try await BlockingIO.run { try Self.writeRandom(url.appendingPathComponent(name), size: size) }
+        return try await runOnDedicatedThread(name: "test") { try Self.writeRandom(url.appendingPathComponent(name), size: size) }
     }
 
     private static func writeRandom(_ file: URL, size: Int) throws -> (path: String, sha256: String) {
