@@ -37,6 +37,10 @@ struct JobExecutor: Sendable {
         }
         let doneCount = plan.filter { outputs[$0.name] != nil }.count
         let tracker = ProgressTracker(total: plan.count, done: doneCount)
+        if plan.count > 1, !job.hasSteps {
+            // A multi-step job shows 0/N from its start, not 0/0 until its first step ends.
+            try? await store.reportProgress(job.lease, progress: tracker.current())
+        }
         let dependencies = Self.dependencies(plan)
         var pending = Array(plan.enumerated()).filter { outputs[$0.element.name] == nil }
         let limit = max(1, workflow.maxParallelSteps)
