@@ -3,7 +3,7 @@
 
 build:
 	scripts/setup.sh
-	swift build -c release --product runner
+	swift build -c release --static-swift-stdlib --product runner
 
 demo: build
 	.build/release/runner chunk fixtures/audio --out out/chunks --max-seconds 20 --min-seconds 5

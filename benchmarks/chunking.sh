@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 RUNNER="${RUNNER:-.build/release/runner}"
 DIR="${BENCH_DIR:-bench-out}/chunking"
 RUNS="${RUNS:-3}"
-[[ -x "$RUNNER" ]] || { echo "build first: swift build -c release --product runner" >&2; exit 1; }
+[[ -x "$RUNNER" ]] || { echo "build first: make build (swift build -c release --static-swift-stdlib --product runner)" >&2; exit 1; }
 mkdir -p "$DIR"
 FF=(ffmpeg -hide_banner -loglevel error -y)
 

@@ -6,3 +6,8 @@ void cffmpeg_limit_malloc_arenas(int count) {
     mallopt(M_ARENA_MAX, count);
 #endif
 }
+
+void cffmpeg_limit_malloc_retention(int bytes) {
+    mallopt(M_TRIM_THRESHOLD, bytes);
+    mallopt(M_MMAP_THRESHOLD, bytes);
+}

@@ -17,5 +17,9 @@ void cffmpeg_clear_last_log(void);
 
 /// Caps glibc's malloc arenas (mallopt(M_ARENA_MAX)); malloc.h does not import into Swift.
 void cffmpeg_limit_malloc_arenas(int count);
+/// Returns freed heap memory above `bytes` to the system and serves larger blocks with mmap
+/// (mallopt(M_TRIM_THRESHOLD / M_MMAP_THRESHOLD)), instead of glibc's adaptive thresholds that
+/// keep up to 32 MiB per arena.
+void cffmpeg_limit_malloc_retention(int bytes);
 
 #endif
