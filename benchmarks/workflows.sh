@@ -38,6 +38,7 @@ while n < int(sys.argv[2]):
 open(sys.argv[1], "w").write("".join(out)[: int(sys.argv[2])].rsplit(".", 1)[0] + ".")
 PY
 if [ -z "${SKIP_NARRATE:-}" ]; then
+echo "load before narrate: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, $(nproc) cores)"
 start=$(date +%s.%N)
 GOOGLE_API_KEY=fake-google-key-0123456789 GOOGLE_TTS_BASE_URL="$base" \
   "$BIN/runner" process "$work/text" --out "$work/out-narrate" --engine google --segment-chars 1000 \
@@ -56,6 +57,7 @@ print(f"  wall {wall:.2f} s (runner process, incl. start-up and extraction); ste
 print(f"  ideal requests/8 x 250 ms = {ideal:.2f} s; + assembly/publish {assembly:.2f} s = {ideal + assembly:.2f} s")
 print(f"  ratio synthesize/ideal = {steps['synthesize'] / ideal:.2f}; ratio wall/(ideal+assembly) = {wall / (ideal + assembly):.2f}")
 PY
+echo "load after narrate: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
 
 [ -n "${SKIP_TRANSCRIBE:-}" ] && exit 0

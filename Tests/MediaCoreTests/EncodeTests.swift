@@ -66,6 +66,34 @@ struct EncodeTests {
         #expect(rms(decoded[gap]) < 0.01)
     }
 
+    @Test("compression level changes the effort and size, never the decoded audio")
+    func compressionLevel() throws {
+        let dir = try TemporaryDirectory()
+        let audio = AudioFormat(sampleRate: 24_000, channels: 1)
+        let signal = Signals.speechLike(toneSeconds: [1.0, 0.8], silenceSeconds: [0.4], rate: 24_000, channels: 1).samples
+            + Signals.noise(seconds: 1, rate: 24_000, channels: 1)
+        func encode(_ name: String, _ format: AudioFileFormat, level: Int?) throws -> String {
+            let path = dir.file(name)
+            let encoder = try AudioEncoder(path: path, options: EncoderOptions(format: format, audio: audio, compressionLevel: level))
+            try signal.withUnsafeBufferPointer { try encoder.write($0) }
+            try encoder.finish()
+            return path
+        }
+        let fastest = try encode("l0.flac", .flac, level: 0)
+        let smallest = try encode("l12.flac", .flac, level: 12)
+        let size = { (path: String) in (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        #expect(try size(smallest) < size(fastest))
+        #expect(try decodeAll(fastest, format: audio) == decodeAll(smallest, format: audio))
+        // mp3: MediaCore's default (LAME quality 7) and LAME's own default (3) give the same
+        // length and the same loudness of tone and noise.
+        let byDefault = try decodeAll(try encode("default.mp3", .mp3, level: nil), format: audio)
+        let lameDefault = try decodeAll(try encode("q3.mp3", .mp3, level: 3), format: audio)
+        #expect(byDefault.count == lameDefault.count && abs(byDefault.count - signal.count) <= 2048)
+        let tone = 6_000..<18_000
+        #expect(abs(rms(byDefault[tone]) - rms(lameDefault[tone])) < 0.02)
+        #expect(abs(rms(byDefault[tone]) - rms(signal[tone])) < 0.03)
+    }
+
     @Test("an encoder dropped without finish leaves no partial file")
     func abandonedEncoderCleansUp() throws {
         let dir = try TemporaryDirectory()

@@ -66,7 +66,12 @@ package final class FakeGoogleTTS: FakeAPI, Sendable {
         }
         do {
             let bytes = try FakeAudioEncoding.encode(samples, sampleRate: sampleRate, as: format)
-            return .json(200, ["audioContent": bytes.base64EncodedString()])
+            // Base64 needs no JSON escaping: write the body directly rather than through
+            // JSONSerialization, which scans a multi-megabyte string character by character.
+            var body = Data(#"{"audioContent":""#.utf8)
+            body.append(bytes.base64EncodedData())
+            body.append(contentsOf: Array(#""}"#.utf8))
+            return FakeResponse(status: 200, headers: [("Content-Type", "application/json")], body: body)
         } catch {
             return FakeGemini.rpcError(500, "INTERNAL", "fake cannot encode \(encoding) yet")
         }

@@ -36,6 +36,16 @@ public enum AudioFileFormat: String, CaseIterable, Codable, Sendable {
         }
     }
 
+    /// Default encoder effort (FFmpeg's `compression_level`), nil for the encoder's own. mp3:
+    /// LAME quality 7 ("fast, ok quality") instead of LAME's 3: about 30 % less CPU, and on
+    /// speech at 32 kbit/s the decoded signal is as close to the input (SNR 26.0 dB either way).
+    var defaultCompressionLevel: Int? {
+        switch self {
+        case .mp3: 7
+        default: nil
+        }
+    }
+
     /// Sample rates the format's encoder accepts, nil for any.
     var allowedSampleRates: Set<Int>? {
         switch self {
@@ -59,16 +69,20 @@ public struct EncoderOptions: Sendable {
     public var audio: AudioFormat
     /// Bits per second for lossy formats; nil picks the format's default.
     public var bitRate: Int?
+    /// Encoder effort (FFmpeg's `compression_level`: LAME quality for mp3, 0–12 for flac);
+    /// nil picks the format's default.
+    public var compressionLevel: Int?
     /// Container tags (`title`, `artist`, `album`, …).
     public var metadata: [String: String]
     /// Chapters, for m4b/m4a (and any container that carries them).
     public var chapters: [Chapter]
 
-    public init(format: AudioFileFormat, audio: AudioFormat, bitRate: Int? = nil,
+    public init(format: AudioFileFormat, audio: AudioFormat, bitRate: Int? = nil, compressionLevel: Int? = nil,
                 metadata: [String: String] = [:], chapters: [Chapter] = []) {
         self.format = format
         self.audio = audio
         self.bitRate = bitRate
+        self.compressionLevel = compressionLevel
         self.metadata = metadata
         self.chapters = chapters
     }

@@ -39,6 +39,9 @@ struct EncoderSetup {
             if let rate = options.bitRate ?? format.defaultBitRate(channels: audio.channels, sampleRate: audio.sampleRate) {
                 codec.pointee.bit_rate = Int64(rate)
             }
+            if let level = options.compressionLevel ?? format.defaultCompressionLevel {
+                codec.pointee.compression_level = Int32(level)
+            }
             if (output.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER) != 0 {
                 codec.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
             }

@@ -59,11 +59,17 @@ package struct GoogleTTSClient: Sendable {
         return results
     }
 
-    /// Speech as samples (LINEAR16 WAV decoded through MediaCore), chunks joined.
+    /// Speech as samples, chunks joined. A LINEAR16 answer is a mono 16-bit PCM WAV file, read
+    /// directly from memory; anything else goes through MediaCore's decoder.
     package func synthesizeAudio(_ text: String, voice: String? = nil) async throws -> PCMAudio {
         var audio: PCMAudio?
         for wav in try await synthesize(text, voice: voice, encoding: .linear16) {
-            let part = try await MediaAudio.decode(wav, fileExtension: "wav", provider: "google-tts")
+            let part: PCMAudio
+            if let pcm = WAVCodec.decode(wav), pcm.channels == 1 {
+                part = pcm
+            } else {
+                part = try await MediaAudio.decode(wav, fileExtension: "wav", provider: "google-tts")
+            }
             if audio == nil { audio = part } else { try audio!.append(part, provider: "google-tts") }
         }
         guard let audio else { throw ProviderError(.invalidInput, provider: "google-tts", message: "no text to synthesise") }

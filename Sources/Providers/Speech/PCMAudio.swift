@@ -17,9 +17,18 @@ public struct PCMAudio: Sendable, Equatable {
 
     /// From signed 16-bit little-endian PCM bytes (Gemini, OpenAI `pcm`, espeak-ng).
     public init(s16le bytes: Data, sampleRate: Int, channels: Int = 1) {
-        var values = [Int16](repeating: 0, count: bytes.count / 2)
-        _ = values.withUnsafeMutableBytes { bytes.copyBytes(to: $0) }
-        let samples = values.map { Float(Int16(littleEndian: $0)) / 32768 }
+        self = bytes.withUnsafeBytes { PCMAudio(s16le: $0, sampleRate: sampleRate, channels: channels) }
+    }
+
+    /// From signed 16-bit little-endian PCM in memory, converted in one pass.
+    init(s16le bytes: UnsafeRawBufferPointer, sampleRate: Int, channels: Int = 1) {
+        let count = bytes.count / 2
+        let samples = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count {
+                buffer[i] = Float(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: i * 2, as: Int16.self))) / 32768
+            }
+            initialized = count
+        }
         self.init(samples: samples, sampleRate: sampleRate, channels: channels)
     }
 

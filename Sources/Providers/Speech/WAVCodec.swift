@@ -3,31 +3,35 @@ import Foundation
 /// Reads and writes 16-bit PCM WAV files by hand: the seam used until MediaCore's encoder and
 /// decoder are available to this module (Cloud TTS `LINEAR16` answers are WAV files).
 enum WAVCodec {
-    /// Parses a RIFF/WAVE file with 16-bit integer PCM.
+    /// Parses a RIFF/WAVE file with 16-bit integer PCM (no copy of the payload before the
+    /// conversion to Float). nil when the bytes are not such a file.
     static func decode(_ data: Data) -> PCMAudio? {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 44, bytes[0..<4].elementsEqual("RIFF".utf8), bytes[8..<12].elementsEqual("WAVE".utf8) else { return nil }
-        func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }
-        func u32(_ i: Int) -> Int { u16(i) | u16(i + 2) << 16 }
-        var offset = 12
-        var rate = 0
-        var channels = 0
-        var bits = 0
-        while offset + 8 <= bytes.count {
-            let id = String(decoding: bytes[offset..<offset + 4], as: UTF8.self)
-            let size = u32(offset + 4)
-            if id == "fmt ", offset + 24 <= bytes.count {
-                channels = u16(offset + 10)
-                rate = u32(offset + 12)
-                bits = u16(offset + 22)
-            } else if id == "data" {
-                guard bits == 16, rate > 0, channels > 0 else { return nil }
-                let end = min(bytes.count, offset + 8 + size)
-                return PCMAudio(s16le: Data(bytes[(offset + 8)..<end]), sampleRate: rate, channels: channels)
+        data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> PCMAudio? in
+            guard bytes.count >= 44, bytes[0..<4].elementsEqual("RIFF".utf8), bytes[8..<12].elementsEqual("WAVE".utf8) else { return nil }
+            func u16(_ i: Int) -> Int { Int(bytes[i]) | Int(bytes[i + 1]) << 8 }
+            func u32(_ i: Int) -> Int { u16(i) | u16(i + 2) << 16 }
+            var offset = 12
+            var rate = 0
+            var channels = 0
+            var bits = 0
+            var format = 0
+            while offset + 8 <= bytes.count {
+                let size = u32(offset + 4)
+                if bytes[offset..<offset + 4].elementsEqual("fmt ".utf8), offset + 24 <= bytes.count {
+                    format = u16(offset + 8)
+                    channels = u16(offset + 10)
+                    rate = u32(offset + 12)
+                    bits = u16(offset + 22)
+                } else if bytes[offset..<offset + 4].elementsEqual("data".utf8) {
+                    // 1 = integer PCM; 0xFFFE = WAVE_FORMAT_EXTENSIBLE (PCM when 16-bit here).
+                    guard format == 1 || format == 0xFFFE, bits == 16, rate > 0, channels > 0 else { return nil }
+                    let end = min(bytes.count, offset + 8 + size)
+                    return PCMAudio(s16le: UnsafeRawBufferPointer(rebasing: bytes[(offset + 8)..<end]), sampleRate: rate, channels: channels)
+                }
+                offset += 8 + size + (size & 1)
             }
-            offset += 8 + size + (size & 1)
+            return nil
         }
-        return nil
     }
 
     /// A 16-bit PCM WAV file.
