@@ -54,14 +54,24 @@ public enum LoudnessNormalizer {
     /// it the input is too peaky (clicks over silence) and ends below the target instead.
     public static let maxMakeUpDB = 10.0
 
+    /// The old way, kept as the peer of benchmarks: one plain gain `target − measured`, lowered
+    /// so that `measured true peak + gain ≤ maxTruePeak` (an input with high peaks then ends
+    /// below the target); 0 for silence.
+    public static func plainPlan(for measured: LoudnessMeasurement, targetLUFS: Double, maxTruePeak: Double) -> LoudnessPlan {
+        guard let loudness = measured.integratedLUFS else { return LoudnessPlan(gainDB: 0) }
+        let wanted = targetLUFS - loudness
+        if let peak = measured.truePeakDBTP, peak + wanted > maxTruePeak { return LoudnessPlan(gainDB: maxTruePeak - peak) }
+        return LoudnessPlan(gainDB: wanted)
+    }
+
     /// The plan that brings `input` (already measured as `measured`) to `targetLUFS` with its
     /// true peak at most `maxTruePeak` once coded.
     /// - Throws: `MediaError` from decoding the limited passes.
     public static func plan(input: String, format: AudioFormat, measured: LoudnessMeasurement,
-                            targetLUFS: Double, maxTruePeak: Double) throws -> LoudnessPlan {
+                            targetLUFS: Double, maxTruePeak: Double, codingMarginDB margin: Double = codingMarginDB) throws -> LoudnessPlan {
         guard let loudness = measured.integratedLUFS else { return LoudnessPlan(gainDB: 0) }
         let wanted = targetLUFS - loudness
-        let ceiling = maxTruePeak - codingMarginDB
+        let ceiling = maxTruePeak - margin
         guard let peak = measured.truePeakDBTP, peak + wanted > ceiling else { return LoudnessPlan(gainDB: wanted) }
         var gain = wanted
         var tried: [(gain: Double, lufs: Double, reduction: Double)] = []
@@ -121,17 +131,4 @@ public enum LoudnessNormalizer {
         }
         try encoder.finish()
     }
-}
-
-/// Measures `input`, writes it to `output` at `targetLUFS` integrated with the true peak at
-/// most `maxTruePeak` (`LoudnessNormalizer`), then measures the output file again.
-/// - Throws: `MediaError` from decoding or encoding.
-public func normalizeLoudness(input: String, output: String, options: EncoderOptions,
-                              targetLUFS: Double = -18, maxTruePeak: Double = -1.5) throws -> LoudnessReport {
-    let before = try LoudnessMeasurement.measure(path: input, format: options.audio)
-    let plan = try LoudnessNormalizer.plan(input: input, format: options.audio, measured: before,
-                                           targetLUFS: targetLUFS, maxTruePeak: maxTruePeak)
-    try LoudnessNormalizer.apply(plan, input: input, output: output, options: options)
-    let after = try LoudnessMeasurement.measure(path: output, format: options.audio)
-    return LoudnessReport(targetLUFS: targetLUFS, maxTruePeakDBTP: maxTruePeak, input: before, plan: plan, output: after)
 }
