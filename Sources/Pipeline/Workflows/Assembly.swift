@@ -49,7 +49,7 @@ struct Assembly {
             chapters.append(Chapter(title: title ?? "Chapter \(chapters.count + 1)", start: start, end: total))
         }
         let chapterList = chapters
-        // Join losslessly once, measure it, then encode both files with the same gain.
+        // Join losslessly once and measure it; plan the gain (and the limiter) on that wav.
         let (encoded, before) = try await runOnDedicatedThread(name: "assemble") {
             let spans = try AudioConcatenation.concatenate(itemsCopy, to: joined, options: EncoderOptions(format: .wav, audio: audio))
             return (spans, try LoudnessMeasurement.measure(path: joined, format: audio))
@@ -58,19 +58,22 @@ struct Assembly {
         let plan = try await runOnDedicatedThread(name: "assemble-loudness") {
             try LoudnessNormalizer.plan(input: joined, format: audio, measured: before, targetLUFS: target, maxTruePeak: NarrateInput.maxTruePeak)
         }
-        async let mp3Done: Void = runOnDedicatedThread(name: "assemble-mp3") {
-            try LoudnessNormalizer.apply(plan, input: joined, output: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata))
+        // Each file is measured once written (what a listener gets, codec included) and, if
+        // coding moved it off the target or over the peak, encoded once more corrected.
+        let maxPeak = NarrateInput.maxTruePeak
+        async let mp3Done = runOnDedicatedThread(name: "assemble-mp3") {
+            try LoudnessNormalizer.encode(plan, input: joined, output: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata),
+                                          targetLUFS: target, maxTruePeak: maxPeak)
         }
-        async let m4bDone: Void = runOnDedicatedThread(name: "assemble-m4b") {
-            try LoudnessNormalizer.apply(plan, input: joined, output: m4b, options: EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList))
+        async let m4bDone = runOnDedicatedThread(name: "assemble-m4b") {
+            try LoudnessNormalizer.encode(plan, input: joined, output: m4b, options: EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList),
+                                          targetLUFS: target, maxTruePeak: maxPeak)
         }
-        try await mp3Done
-        try await m4bDone
-        // The honest check: what a listener gets, measured from the published mp3.
-        let after = try await runOnDedicatedThread(name: "assemble-measure") { try LoudnessMeasurement.measure(path: mp3, format: audio) }
+        let (used, after) = try await mp3Done
+        _ = try await m4bDone
         let loudness = AssembledLoudness(targetLUFS: target, integratedLUFS: after.integratedLUFS, truePeakDBTP: after.truePeakDBTP,
-                                         gainDB: plan.gainDB, peakLimited: plan.ceilingDBTP != nil,
-                                         limiterMaxReductionDB: plan.limiterMaxReductionDB)
+                                         gainDB: used.gainDB, peakLimited: used.ceilingDBTP != nil,
+                                         limiterMaxReductionDB: used.limiterMaxReductionDB)
         let measured = encoded.map { [$0.startSeconds, $0.endSeconds] }
         let assets = [
             try await services.publish(mp3, job: context.jobID, relative: "audio.mp3", kind: "audio", context: context),
