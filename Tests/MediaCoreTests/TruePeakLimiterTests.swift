@@ -81,4 +81,21 @@ import Testing
         let recovered = zip(output[after...], input[after...]).allSatisfy { abs($0 - $1) <= 1e-3 * abs($1) + 1e-7 }
         #expect(recovered, "the gain did not come back within 0.5 s")
     }
+
+    @Test func aDipLowersTheCeilingOnlyWhereItIs() {
+        // A tone 6 dB under a 0 dBTP ceiling, with the ceiling lowered 9 dB over the second second.
+        let rate = 24_000
+        let input = Signals.tone(seconds: 3, rate: rate, channels: 1, frequency: 440, amplitude: 0.5)
+        var limiter = TruePeakLimiter(sampleRate: rate, channels: 1, ceilingDBTP: 0,
+                                      dips: [CeilingDip(startFrame: Int64(rate), endFrame: Int64(2 * rate), reductionDB: 9)])
+        var output: [Float] = []
+        input.withUnsafeBufferPointer { limiter.process($0) { output.append(contentsOf: $0) } }
+        limiter.finish { output.append(contentsOf: $0) }
+        #expect(output.count == input.count)
+        #expect(output[..<(rate - rate / 100)] == input[..<(rate - rate / 100)])
+        let inside = output[(rate + rate / 10)..<(2 * rate - rate / 100)].map(abs).max() ?? 0
+        #expect(inside <= Float(pow(10, -9.0 / 20)) * 1.01 && inside > 0.3, "peak inside the dip \(inside)")
+        let late = 2 * rate + rate / 2
+        #expect(zip(output[late...], input[late...]).allSatisfy { abs($0 - $1) <= 1e-3 * abs($1) + 1e-7 })
+    }
 }

@@ -2,42 +2,96 @@ import Foundation
 
 extension LoudnessNormalizer {
     /// Off the target by more than this after lossy coding, a file is encoded once more.
-    public static let codingToleranceLU = 0.2
+    public static let codingToleranceLU = 0.3
+    /// Encodes at most this many times per file.
+    public static let maxEncodes = 3
 
     /// Encodes `input` with `plan` to `output` and measures the file written. Lossy coding
     /// moves loudness (mp3 at speech bit rates loses a few tenths of a LU with the highs it
-    /// cuts) and overshoots true peaks; when the file is more than `codingToleranceLU` off
-    /// `targetLUFS`, or over `maxTruePeak`, it is encoded once more with the gain (and the
-    /// limiter's ceiling) corrected by what was measured. At most two encodes.
+    /// cuts) and overshoots true peaks here and there by up to 2–3 dB. So when the file is
+    /// more than `codingToleranceLU` off `targetLUFS` (corrected once) or any stretch of it is
+    /// over `maxTruePeak`, it is encoded again: gain corrected by what was measured, and the
+    /// limiter's ceiling lowered only around the stretches that went over (`CeilingDip`).
+    /// At most `maxEncodes` encodes; the measurement returned is of the file finally written.
     /// - Returns: the plan finally used and the measurement of the file written.
     /// - Throws: `MediaError`.
     public static func encode(_ plan: LoudnessPlan, input: String, output: String, options: EncoderOptions,
                               targetLUFS: Double, maxTruePeak: Double) throws -> (plan: LoudnessPlan, output: LoudnessMeasurement) {
-        try apply(plan, input: input, output: output, options: options)
-        let measured = try LoudnessMeasurement.measure(path: output, format: options.audio)
-        guard let corrected = correction(of: plan, measured: measured, targetLUFS: targetLUFS, maxTruePeak: maxTruePeak) else {
-            return (plan, measured)
+        var plan = plan
+        if plan.encodes == 0 {
+            plan.gainDB += try codingShift(plan, input: input, output: output, options: options)
         }
-        try apply(corrected, input: input, output: output, options: options)
-        return (corrected, try LoudnessMeasurement.measure(path: output, format: options.audio))
+        while true {
+            try apply(plan, input: input, output: output, options: options)
+            plan.encodes += 1
+            let scan = try CodedScan(path: output, format: options.audio, threshold: maxTruePeak - 1)
+            guard plan.encodes < maxEncodes,
+                  let corrected = correction(of: plan, scan: scan, targetLUFS: targetLUFS, maxTruePeak: maxTruePeak) else {
+                return (plan, scan.measurement)
+            }
+            plan = corrected
+        }
     }
 
-    /// The plan to encode again with, nil when `measured` is on target and under the peak.
-    static func correction(of plan: LoudnessPlan, measured: LoudnessMeasurement, targetLUFS: Double, maxTruePeak: Double) -> LoudnessPlan? {
-        guard let loudness = measured.integratedLUFS, let peak = measured.truePeakDBTP else { return nil }
-        let shift = targetLUFS - loudness
-        let excess = peak - maxTruePeak
-        guard abs(shift) > codingToleranceLU || excess > 0 else { return nil }
+    /// The plan to encode again with, nil when `scan` is on target and under the peak.
+    static func correction(of plan: LoudnessPlan, scan: CodedScan, targetLUFS: Double, maxTruePeak: Double) -> LoudnessPlan? {
+        guard let loudness = scan.measurement.integratedLUFS else { return nil }
+        let shift = plan.encodes == 1 && abs(targetLUFS - loudness) > codingToleranceLU ? targetLUFS - loudness : 0
+        let rise = max(0, shift)
+        // Stretches that would be over (after the gain rises by `shift`), with 0.3 dB of room.
+        let hot = scan.hotSpots.filter { $0.peakDB + rise > maxTruePeak - 0.3 }
+        let over = (scan.measurement.truePeakDBTP ?? -.infinity) + rise > maxTruePeak
+        // Encode again only for a real miss: off the target, or over the peak limit.
+        guard shift != 0 || over else { return nil }
         var corrected = plan
         corrected.gainDB += shift
-        // The coded peak moves with the gain; what went over comes off the ceiling, with room.
-        let codedPeak = peak + shift
-        if let ceiling = plan.ceilingDBTP {
-            if excess > 0 { corrected.ceilingDBTP = ceiling - excess - 0.2 }
-        } else if codedPeak > maxTruePeak {
-            corrected.ceilingDBTP = maxTruePeak - codingMarginDB - max(0, excess)
+        if corrected.ceilingDBTP == nil, !hot.isEmpty || over { corrected.ceilingDBTP = maxTruePeak - codingMarginDB }
+        if over && hot.isEmpty, let ceiling = corrected.ceilingDBTP {
+            // The meters disagree on where: lower the ceiling everywhere instead.
+            corrected.ceilingDBTP = ceiling - ((scan.measurement.truePeakDBTP ?? maxTruePeak) + rise - maxTruePeak) - 0.3
         }
+        corrected.dips += hot.map { CeilingDip(startFrame: $0.frames.lowerBound, endFrame: $0.frames.upperBound,
+                                               reductionDB: $0.peakDB + rise - maxTruePeak + 1) }
         return corrected
+    }
+}
+
+/// One decode of an encoded file: its loudness (libebur128) and the stretches whose true peak
+/// (`TruePeakEstimator`) is over `threshold`, grouped when closer than 0.1 s and padded by 50 ms.
+struct CodedScan {
+    struct HotSpot { var frames: Range<Int64>; var peakDB: Double }
+    var measurement: LoudnessMeasurement
+    var hotSpots: [HotSpot] = []
+
+    init(path: String, format: AudioFormat, threshold: Double) throws {
+        let meter = try LoudnessMeter(format: format)
+        var estimator = TruePeakEstimator(channels: format.channels)
+        let limit = Float(pow(10, threshold / 20))
+        let pad = Int64(format.sampleRate / 20), gap = Int64(format.sampleRate / 10)
+        var peaks: [Float] = []
+        var frame: Int64 = -Int64(TruePeakEstimator.halfTaps)
+        var spots: [HotSpot] = []
+        func note(_ peak: Float, at frame: Int64) {
+            guard peak > limit, frame >= 0 else { return }
+            let db = 20 * log10(Double(peak))
+            if let last = spots.last, frame - last.frames.upperBound + pad < gap {
+                spots[spots.count - 1].frames = last.frames.lowerBound..<(frame + pad)
+                spots[spots.count - 1].peakDB = max(last.peakDB, db)
+            } else {
+                spots.append(HotSpot(frames: max(0, frame - pad)..<(frame + pad), peakDB: db))
+            }
+        }
+        let decoder = try AudioDecoder(path: path, output: format)
+        try decoder.decode { block in
+            try meter.add(block)
+            estimator.peaks(of: block, into: &peaks)
+            for peak in peaks { note(peak, at: frame); frame += 1 }
+        }
+        let tail = [Float](repeating: 0, count: TruePeakEstimator.halfTaps * format.channels)
+        tail.withUnsafeBufferPointer { estimator.peaks(of: $0, into: &peaks) }
+        for peak in peaks { note(peak, at: frame); frame += 1 }
+        measurement = LoudnessMeasurement(integratedLUFS: meter.integratedLUFS, truePeakDBTP: meter.truePeakDBTP)
+        hotSpots = spots
     }
 }
 

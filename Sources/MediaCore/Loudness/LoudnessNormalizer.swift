@@ -28,12 +28,19 @@ public struct LoudnessPlan: Sendable, Equatable, Codable {
     public var limiterMaxReductionDB: Double
     /// Passes over the input spent measuring limited versions (0 for a plain gain).
     public var passes: Int
+    /// Where a first encode went over the true-peak limit: the ceiling is lowered there.
+    public var dips: [CeilingDip]
+    /// Files encoded to reach this plan (1 when the first encode was on target).
+    public var encodes: Int
 
-    public init(gainDB: Double, ceilingDBTP: Double? = nil, limiterMaxReductionDB: Double = 0, passes: Int = 0) {
+    public init(gainDB: Double, ceilingDBTP: Double? = nil, limiterMaxReductionDB: Double = 0, passes: Int = 0,
+                dips: [CeilingDip] = [], encodes: Int = 0) {
         self.gainDB = gainDB
         self.ceilingDBTP = ceilingDBTP
         self.limiterMaxReductionDB = limiterMaxReductionDB
         self.passes = passes
+        self.dips = dips
+        self.encodes = encodes
     }
 }
 
@@ -47,7 +54,7 @@ public struct LoudnessPlan: Sendable, Equatable, Codable {
 public enum LoudnessNormalizer {
     /// Headroom for lossy coding: mp3 and AAC overshoot the true peak of what they were given.
     /// Measured on espeak-ng narration and synthetic peaky speech (see README, workflows).
-    public static let codingMarginDB = 1.0
+    public static let codingMarginDB = 2.0
     /// Passes over the input at most when correcting the limited gain.
     public static let maxPasses = 4
     /// The most the gain may rise above `target − measured` to make up for limiting: beyond
@@ -114,21 +121,7 @@ public enum LoudnessNormalizer {
     /// - Throws: `MediaError`.
     public static func apply(_ plan: LoudnessPlan, input: String, output: String, options: EncoderOptions) throws {
         let encoder = try AudioEncoder(path: output, options: options)
-        let decoder = try AudioDecoder(path: input, output: options.audio)
-        if let ceiling = plan.ceilingDBTP {
-            var limiter = TruePeakLimiter(sampleRate: options.audio.sampleRate, channels: options.audio.channels,
-                                          ceilingDBTP: ceiling, inputGainDB: plan.gainDB)
-            try decoder.decode { try limiter.process($0, emit: encoder.write) }
-            try limiter.finish(emit: encoder.write)
-        } else {
-            let factor = Float(pow(10, plan.gainDB / 20))
-            var scaled: [Float] = []
-            try decoder.decode { block in
-                scaled.removeAll(keepingCapacity: true)
-                scaled.append(contentsOf: block.lazy.map { $0 * factor })
-                try scaled.withUnsafeBufferPointer { try encoder.write($0) }
-            }
-        }
+        try streamPlanned(plan, input: input, format: options.audio, emit: encoder.write)
         try encoder.finish()
     }
 }

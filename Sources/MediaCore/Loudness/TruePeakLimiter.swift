@@ -36,15 +36,21 @@ package struct TruePeakLimiter {
     private var realFrames = 0
     /// The lowest gain applied to a real frame.
     package private(set) var minimumGain = 1.0
+    /// Stretches of frames (of the real input, sorted) where the ceiling is lower, and by how much (linear).
+    private let dips: [(frames: Range<Int64>, factor: Float)]
+    private var dipCursor = 0
 
     /// - Parameters:
     ///   - ceilingDBTP: the highest true peak allowed in the output.
     ///   - inputGainDB: a plain gain applied before limiting.
     ///   - lookahead: seconds the gain starts falling before a peak (the attack).
     ///   - release: time constant, in seconds, of the gain's return toward 1.
+    ///   - dips: where (frames of the input) the ceiling is lower, by how many dB.
     package init(sampleRate: Int, channels: Int, ceilingDBTP: Double, inputGainDB: Double = 0,
-                 lookahead: Double = 0.005, release: Double = 0.06) {
+                 lookahead: Double = 0.005, release: Double = 0.06, dips: [CeilingDip] = []) {
         self.channels = channels
+        self.dips = dips.sorted { $0.startFrame < $1.startFrame }
+            .map { ($0.startFrame..<$0.endFrame, Float(pow(10, -abs($0.reductionDB) / 20))) }
         ceiling = Float(pow(10, ceilingDBTP / 20))
         inputGain = Float(pow(10, inputGainDB / 20))
         self.lookahead = max(1, Int((lookahead * Double(sampleRate)).rounded()))
@@ -101,7 +107,8 @@ package struct TruePeakLimiter {
             guard q >= 0 else { continue }
             let worst = max(peak, previousPeak)
             previousPeak = peak
-            window.push(index: q, value: worst > ceiling ? Double(ceiling / worst) : 1)
+            let limit = dips.isEmpty ? ceiling : ceiling * dipFactor(at: Int64(q - lead))
+            window.push(index: q, value: worst > limit ? Double(limit / worst) : 1)
             let j = q - lookahead + 1  // the frame whose look-ahead window just closed
             guard j >= 0 else { continue }
             envelope = min(window.minimum(from: j), 1 - (1 - envelope) * release)
@@ -125,6 +132,34 @@ package struct TruePeakLimiter {
             pendingStart += decided
         }
         if !out.isEmpty { try out.withUnsafeBufferPointer { try emit($0) } }
+    }
+}
+
+extension TruePeakLimiter {
+    /// The ceiling's factor at real frame `frame` (asked in increasing order).
+    private mutating func dipFactor(at frame: Int64) -> Float {
+        while dipCursor < dips.count, dips[dipCursor].frames.upperBound <= frame { dipCursor += 1 }
+        var factor: Float = 1
+        var i = dipCursor
+        while i < dips.count, dips[i].frames.lowerBound <= frame {
+            if dips[i].frames.contains(frame) { factor = min(factor, dips[i].factor) }
+            i += 1
+        }
+        return factor
+    }
+}
+
+/// A stretch of the input where the limiter's ceiling is lowered: where lossy coding pushed
+/// the true peak over the limit on a first encode.
+public struct CeilingDip: Sendable, Equatable, Codable {
+    public var startFrame: Int64
+    public var endFrame: Int64
+    public var reductionDB: Double
+
+    public init(startFrame: Int64, endFrame: Int64, reductionDB: Double) {
+        self.startFrame = startFrame
+        self.endFrame = endFrame
+        self.reductionDB = reductionDB
     }
 }
 

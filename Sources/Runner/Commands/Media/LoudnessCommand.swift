@@ -40,6 +40,7 @@ struct LoudnessCommand: ParsableCommand {
         print("  gain \(String(format: "%+.2f", report.gainDB)) dB"
               + (report.peakLimited ? String(format: ", limiter at %.2f dBTP (up to %.2f dB reduction, %d passes)",
                                              report.plan.ceilingDBTP ?? 0, report.plan.limiterMaxReductionDB, report.plan.passes) : ", no limiter"))
-        print("\(output): \(number(report.output.integratedLUFS)) LUFS, \(number(report.output.truePeakDBTP)) dBTP")
+        print("\(output): \(number(report.output.integratedLUFS)) LUFS, \(number(report.output.truePeakDBTP)) dBTP"
+              + (plain ? "" : " (\(report.plan.encodes) encode(s), ceiling lowered at \(report.plan.dips.count) spot(s))"))
     }
 }
