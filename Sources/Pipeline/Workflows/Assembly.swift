@@ -59,7 +59,7 @@ struct Assembly {
             try LoudnessNormalizer.plan(input: joined, format: audio, measured: before, targetLUFS: target, maxTruePeak: NarrateInput.maxTruePeak)
         }
         // Each file is measured once written (what a listener gets, codec included) and, if
-        // coding moved it off the target or over the peak, encoded once more corrected.
+        // coding moved it off the target or over the peak, encoded again corrected (at most 3 encodes).
         let maxPeak = NarrateInput.maxTruePeak
         async let mp3Done = runOnDedicatedThread(name: "assemble-mp3") {
             try LoudnessNormalizer.encode(plan, input: joined, output: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata),
