@@ -22,5 +22,6 @@ struct Runner: AsyncParsableCommand {
             HTTPLoadCommand.self,
             UploadCommand.self,
             ProcessCommand.self,
+            LoudnessCommand.self,
         ])
 }

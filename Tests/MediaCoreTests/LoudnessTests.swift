@@ -2,31 +2,6 @@ import Foundation
 import Testing
 @testable import MediaCore
 
-/// FFmpeg's own EBU R128 meter (`-af ebur128=peak=true`), run as a separate process: the
-/// independent check of what `LoudnessMeter` and `normalizeLoudness` claim.
-enum FFmpegLoudness {
-    static func measure(_ path: String) throws -> (integrated: Double, truePeak: Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffmpeg", "-nostats", "-hide_banner", "-i", path, "-af", "ebur128=peak=true", "-f", "null", "-"]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        // The Summary block is last; its "I:" and (under "True peak:") "Peak:" lines.
-        let summary = try #require(text.range(of: "Summary:", options: .backwards)).upperBound
-        func value(after label: String) throws -> Double {
-            let line = try #require(text[summary...].split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix(label) })
-            let number = line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces).split(separator: " ")[0]
-            return try #require(Double(number))
-        }
-        return (try value(after: "I:"), try value(after: "Peak:"))
-    }
-}
-
 @Suite struct LoudnessTests {
     let format = AudioFormat(sampleRate: 48_000, channels: 1)
 
@@ -88,19 +63,60 @@ enum FFmpegLoudness {
         }
     }
 
-    @Test func aPeakyInputIsHeldUnderTheTruePeakLimitNotDistorted() throws {
+    @Test(arguments: [AudioFileFormat.mp3, .m4b])
+    func peakySpeechReachesTheTargetUnderTheTruePeakLimit(fileFormat: AudioFileFormat) throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let input = dir + "/clicks.flac"
-        // Quiet hum with loud clicks: reaching −18 LUFS would push the clicks over 0 dBTP.
-        var signal = Signals.tone(seconds: 6, rate: 48_000, channels: 1, frequency: 200, amplitude: 0.01)
-        for second in 0..<6 { signal[second * 48_000 + 100] = 0.9 }
-        try write(signal, to: input, format: format)
-        let output = dir + "/clicks.flac.out.flac"
-        let report = try normalizeLoudness(input: input, output: output, options: EncoderOptions(format: .flac, audio: format))
+        // Narration-like: one plain gain would stop about 4 dB short of −18 LUFS at −1.5 dBTP.
+        let format = AudioFormat(sampleRate: 22_050, channels: 1)
+        let input = dir + "/speech.flac"
+        try write(Signals.peakySpeech(seconds: 20, rate: 22_050, channels: 1), to: input, format: format)
+        let output = dir + "/speech.\(fileFormat.fileExtension)"
+        let report = try normalizeLoudness(input: input, output: output, options: EncoderOptions(format: fileFormat, audio: format))
+        let crest = try #require(report.input.truePeakDBTP) - (try #require(report.input.integratedLUFS))
+        #expect(crest > 20, "the input is not peaky: \(crest) dB")
+        #expect(report.peakLimited && report.plan.limiterMaxReductionDB > 3)
+        let ffmpeg = try FFmpegLoudness.measure(output)
+        #expect(abs(ffmpeg.integrated - (-18)) <= 0.5, "\(fileFormat): ffmpeg I \(ffmpeg.integrated)")
+        #expect(ffmpeg.truePeak <= -1.5, "\(fileFormat): ffmpeg true peak \(ffmpeg.truePeak)")
+        #expect(abs(try #require(report.output.integratedLUFS) - ffmpeg.integrated) < 0.2)
+    }
+
+    @Test func limitedOutputHasTheInputsLengthToTheSample() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = dir + "/speech.wav"
+        let signal = Signals.peakySpeech(seconds: 7.3, rate: 48_000, channels: 1)
+        let encoder = try AudioEncoder(path: input, options: EncoderOptions(format: .wav, audio: format))
+        try signal.withUnsafeBufferPointer { try encoder.write($0) }
+        try encoder.finish()
+        let report = try normalizeLoudness(input: input, output: dir + "/out.wav", options: EncoderOptions(format: .wav, audio: format))
         #expect(report.peakLimited)
-        #expect(try #require(report.output.integratedLUFS) < -19, "quieter than the target, as documented")
-        #expect(try FFmpegLoudness.measure(output).truePeak <= -1.5)
+        let frames = try AudioDecoder(path: dir + "/out.wav", output: format).decode { _ in }
+        #expect(frames == Int64(signal.count))
+        #expect(abs(try FFmpegLoudness.measure(dir + "/out.wav").integrated - (-18)) <= 0.2)
+    }
+
+    @Test func aSignalThatNeedsNoLimitingGetsExactlyThePlainGain() throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let input = dir + "/quiet.wav"
+        let signal = Signals.tone(seconds: 3, rate: 48_000, channels: 1, frequency: 500, amplitude: 0.02)
+            + Signals.noise(seconds: 2, rate: 48_000, channels: 1, amplitude: 0.02)
+        let encoder = try AudioEncoder(path: input, options: EncoderOptions(format: .wav, audio: format))
+        try signal.withUnsafeBufferPointer { try encoder.write($0) }
+        try encoder.finish()
+        let report = try normalizeLoudness(input: input, output: dir + "/out.wav", options: EncoderOptions(format: .wav, audio: format))
+        #expect(!report.peakLimited)
+        #expect(abs(report.gainDB - (-18 - (try #require(report.input.integratedLUFS)))) < 1e-9)
+        var original: [Float] = [], normalised: [Float] = []
+        try AudioDecoder(path: input, output: format).decode { original.append(contentsOf: $0) }
+        try AudioDecoder(path: dir + "/out.wav", output: format).decode { normalised.append(contentsOf: $0) }
+        #expect(normalised.count == original.count)
+        // Every sample is the input's times the gain, to the 16-bit step the wav stores.
+        let factor = Float(pow(10, report.gainDB / 20))
+        let worst = zip(original, normalised).map { abs($0 * factor - $1) }.max() ?? 0
+        #expect(worst <= 1.0 / 32_768, "a sample moved by \(worst * 32_768) steps")
     }
 
     @Test func silenceGetsNoGainAndSaysSo() throws {

@@ -7,11 +7,12 @@ public final class LoudnessMeter {
     public let format: AudioFormat
     private var state: UnsafeMutablePointer<ebur128_state>?
 
+    /// - Parameter truePeak: false to measure integrated loudness only (cheaper: no oversampling).
     /// - Throws: `MediaError(.invalidArgument)` when libebur128 refuses the format.
-    public init(format: AudioFormat) throws {
+    public init(format: AudioFormat, truePeak: Bool = true) throws {
         try format.validate()
         self.format = format
-        let mode = Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue)
+        let mode = Int32(EBUR128_MODE_I.rawValue | (truePeak ? EBUR128_MODE_TRUE_PEAK.rawValue : 0))
         guard let state = ebur128_init(UInt32(format.channels), UInt(format.sampleRate), mode) else {
             throw MediaError(.invalidArgument, path: nil, reason: "loudness meter cannot measure \(format)")
         }
@@ -37,7 +38,8 @@ public final class LoudnessMeter {
         return value
     }
 
-    /// The highest true peak over all channels in dBTP; nil when every sample was zero.
+    /// The highest true peak over all channels in dBTP; nil when every sample was zero (or the
+    /// meter was made with `truePeak: false`).
     public var truePeakDBTP: Double? {
         var peak = 0.0
         for channel in 0..<format.channels {

@@ -4,7 +4,8 @@ import Providers
 
 /// Joins the segment clips in order with their pauses, into `audio.mp3` and `audio.m4b` (with
 /// a chapter marker per chapter and title tags), loudness-normalised (EBU R128) to `targetLUFS`
-/// with one plain gain that keeps the true peak at or under −1.5 dBTP.
+/// with the true peak at or under −1.5 dBTP (`LoudnessNormalizer`: a gain, and a true-peak
+/// limiter when the gain alone would push the peaks over).
 struct Assembly {
     let services: WorkflowServices
     var targetLUFS = NarrateInput.defaultLoudnessTarget
@@ -49,25 +50,31 @@ struct Assembly {
             chapters.append(Chapter(title: title ?? "Chapter \(chapters.count + 1)", start: start, end: total))
         }
         let chapterList = chapters
-        // Join losslessly once, measure it, then encode both files with the same gain.
+        // Join losslessly once and measure it; plan the gain (and the limiter) on that wav.
         let (encoded, before) = try await runOnDedicatedThread(name: "assemble") {
             let spans = try AudioConcatenation.concatenate(itemsCopy, to: joined, options: EncoderOptions(format: .wav, audio: audio))
             return (spans, try LoudnessMeasurement.measure(path: joined, format: audio))
         }
         let target = targetLUFS
-        let (gain, limited) = LoudnessNormalizer.gain(for: before, targetLUFS: target, maxTruePeak: NarrateInput.maxTruePeak)
-        async let mp3Done: Void = runOnDedicatedThread(name: "assemble-mp3") {
-            try LoudnessNormalizer.apply(gainDB: gain, input: joined, output: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata))
+        let plan = try await runOnDedicatedThread(name: "assemble-loudness") {
+            try LoudnessNormalizer.plan(input: joined, format: audio, measured: before, targetLUFS: target, maxTruePeak: NarrateInput.maxTruePeak)
         }
-        async let m4bDone: Void = runOnDedicatedThread(name: "assemble-m4b") {
-            try LoudnessNormalizer.apply(gainDB: gain, input: joined, output: m4b, options: EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList))
+        // Each file is measured once written (what a listener gets, codec included) and, if
+        // coding moved it off the target or over the peak, encoded again corrected (at most 3 encodes).
+        let maxPeak = NarrateInput.maxTruePeak
+        async let mp3Done = runOnDedicatedThread(name: "assemble-mp3") {
+            try LoudnessNormalizer.encode(plan, input: joined, output: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata),
+                                          targetLUFS: target, maxTruePeak: maxPeak)
         }
-        try await mp3Done
-        try await m4bDone
-        // The honest check: what a listener gets, measured from the published mp3.
-        let after = try await runOnDedicatedThread(name: "assemble-measure") { try LoudnessMeasurement.measure(path: mp3, format: audio) }
+        async let m4bDone = runOnDedicatedThread(name: "assemble-m4b") {
+            try LoudnessNormalizer.encode(plan, input: joined, output: m4b, options: EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList),
+                                          targetLUFS: target, maxTruePeak: maxPeak)
+        }
+        let (used, after) = try await mp3Done
+        _ = try await m4bDone
         let loudness = AssembledLoudness(targetLUFS: target, integratedLUFS: after.integratedLUFS, truePeakDBTP: after.truePeakDBTP,
-                                         gainDB: gain, peakLimited: limited)
+                                         gainDB: used.gainDB, peakLimited: used.ceilingDBTP != nil,
+                                         limiterMaxReductionDB: used.limiterMaxReductionDB)
         let measured = encoded.map { [$0.startSeconds, $0.endSeconds] }
         let assets = [
             try await services.publish(mp3, job: context.jobID, relative: "audio.mp3", kind: "audio", context: context),

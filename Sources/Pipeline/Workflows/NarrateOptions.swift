@@ -109,19 +109,25 @@ struct AssembledLoudness: Codable, Sendable {
     /// nil when the narration was silent.
     var integratedLUFS: Double?
     var truePeakDBTP: Double?
+    /// The gain applied before limiting, dB.
     var gainDB: Double
+    /// True when the true-peak limiter shaped the peaks (the gain alone would have gone over).
     var peakLimited: Bool
+    /// The largest gain reduction the limiter made, dB (0 without limiting; nil in outputs
+    /// stored before the limiter existed).
+    var limiterMaxReductionDB: Double?
 
     enum CodingKeys: String, CodingKey {
         case targetLUFS = "target_lufs", integratedLUFS = "integrated_lufs", truePeakDBTP = "true_peak_dbtp"
-        case gainDB = "gain_db", peakLimited = "peak_limited"
+        case gainDB = "gain_db", peakLimited = "peak_limited", limiterMaxReductionDB = "limiter_max_reduction_db"
     }
 
     /// As it goes into `manifest.json` (`integrated_lufs` and `true_peak_dbtp` null for silence).
     var manifestValue: JSONValue {
         let optional: (Double?) -> JSONValue = { $0.map { .number(($0 * 100).rounded() / 100) } ?? .null }
         return .object(["target_lufs": .number(targetLUFS), "integrated_lufs": optional(integratedLUFS),
-                        "true_peak_dbtp": optional(truePeakDBTP), "gain_db": optional(gainDB), "peak_limited": .bool(peakLimited)])
+                        "true_peak_dbtp": optional(truePeakDBTP), "gain_db": optional(gainDB), "peak_limited": .bool(peakLimited),
+                        "limiter_max_reduction_db": optional(limiterMaxReductionDB)])
     }
 }
 
