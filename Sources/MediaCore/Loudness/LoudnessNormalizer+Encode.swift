@@ -9,7 +9,7 @@ extension LoudnessNormalizer {
     /// Encodes `input` with `plan` to `output` and measures the file written. Lossy coding
     /// moves loudness (mp3 at speech bit rates loses a few tenths of a LU with the highs it
     /// cuts) and overshoots true peaks here and there by up to 2–3 dB. So when the file is
-    /// more than `codingToleranceLU` off `targetLUFS` (corrected once) or any stretch of it is
+    /// more than `codingToleranceLU` off `targetLUFS` or any stretch of it is
     /// over `maxTruePeak`, it is encoded again: gain corrected by what was measured, and the
     /// limiter's ceiling lowered only around the stretches that went over (`CeilingDip`).
     /// At most `maxEncodes` encodes; the measurement returned is of the file finally written.
@@ -26,7 +26,8 @@ extension LoudnessNormalizer {
             plan.encodes += 1
             let scan = try CodedScan(path: output, format: options.audio, threshold: maxTruePeak - 1)
             guard plan.encodes < maxEncodes,
-                  let corrected = correction(of: plan, scan: scan, targetLUFS: targetLUFS, maxTruePeak: maxTruePeak) else {
+                  let corrected = correction(of: plan, scan: scan, targetLUFS: targetLUFS, maxTruePeak: maxTruePeak,
+                                             margin: codingMarginDB(for: options.format)) else {
                 return (plan, scan.measurement)
             }
             plan = corrected
@@ -34,9 +35,11 @@ extension LoudnessNormalizer {
     }
 
     /// The plan to encode again with, nil when `scan` is on target and under the peak.
-    static func correction(of plan: LoudnessPlan, scan: CodedScan, targetLUFS: Double, maxTruePeak: Double) -> LoudnessPlan? {
+    static func correction(of plan: LoudnessPlan, scan: CodedScan, targetLUFS: Double, maxTruePeak: Double, margin: Double) -> LoudnessPlan? {
         guard let loudness = scan.measurement.integratedLUFS else { return nil }
-        let shift = plan.encodes == 1 && abs(targetLUFS - loudness) > codingToleranceLU ? targetLUFS - loudness : 0
+        // Corrected after every encode: under heavy limiting loudness follows the gain less than
+        // one for one, so one correction may fall short.
+        let shift = abs(targetLUFS - loudness) > codingToleranceLU ? targetLUFS - loudness : 0
         let rise = max(0, shift)
         // Stretches that would be over (after the gain rises by `shift`), with 0.3 dB of room.
         let hot = scan.hotSpots.filter { $0.peakDB + rise > maxTruePeak - 0.3 }
@@ -45,7 +48,7 @@ extension LoudnessNormalizer {
         guard shift != 0 || over else { return nil }
         var corrected = plan
         corrected.gainDB += shift
-        if corrected.ceilingDBTP == nil, !hot.isEmpty || over { corrected.ceilingDBTP = maxTruePeak - codingMarginDB }
+        if corrected.ceilingDBTP == nil, !hot.isEmpty || over { corrected.ceilingDBTP = maxTruePeak - margin }
         if over && hot.isEmpty, let ceiling = corrected.ceilingDBTP {
             // The meters disagree on where: lower the ceiling everywhere instead.
             corrected.ceilingDBTP = ceiling - ((scan.measurement.truePeakDBTP ?? maxTruePeak) + rise - maxTruePeak) - 0.3
@@ -108,8 +111,8 @@ public func normalizeLoudness(input: String, output: String, options: EncoderOpt
         let after = try LoudnessMeasurement.measure(path: output, format: options.audio)
         return LoudnessReport(targetLUFS: targetLUFS, maxTruePeakDBTP: maxTruePeak, input: before, plan: plan, output: after)
     }
-    let plan = try LoudnessNormalizer.plan(input: input, format: options.audio, measured: before,
-                                           targetLUFS: targetLUFS, maxTruePeak: maxTruePeak)
+    let plan = try LoudnessNormalizer.plan(input: input, format: options.audio, measured: before, targetLUFS: targetLUFS,
+                                           maxTruePeak: maxTruePeak, codingMarginDB: LoudnessNormalizer.codingMarginDB(for: options.format))
     let (used, after) = try LoudnessNormalizer.encode(plan, input: input, output: output, options: options,
                                                       targetLUFS: targetLUFS, maxTruePeak: maxTruePeak)
     return LoudnessReport(targetLUFS: targetLUFS, maxTruePeakDBTP: maxTruePeak, input: before, plan: used, output: after)

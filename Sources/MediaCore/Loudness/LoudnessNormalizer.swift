@@ -48,18 +48,26 @@ public struct LoudnessPlan: Sendable, Equatable, Codable {
 ///
 /// When `target − measured` keeps the true peak under the ceiling, that one plain gain is all
 /// (dynamics untouched, samples exactly scaled). Otherwise the gain goes on and a look-ahead
-/// true-peak limiter holds the peaks at `maxTruePeak − codingMarginDB`; since limiting lowers
+/// true-peak limiter holds the peaks at `maxTruePeak − codingMarginDB(for: format)`; since limiting lowers
 /// the integrated loudness a little, the limited result is measured and the gain corrected
 /// (at most `maxPasses` passes over the input, no encoding). `encode` then writes the file and
 /// checks what the codec did (`LoudnessNormalizer+Encode.swift`).
 public enum LoudnessNormalizer {
-    /// Headroom for lossy coding: mp3 (32 kb/s) and AAC (64 kb/s) overshoot the true peak of
-    /// what they were given. Measured on espeak-ng narration (30 s to 28 min) and synthetic
-    /// peaky speech: up to 0.8 dB on short files, 1.2 dB (mp3) and 2.4–2.8 dB (AAC, a few spots)
-    /// on half an hour. With 2 dB the half-hour m4b needed a second encode (109 s instead of
-    /// 60 s, `benchmarks/loudness.sh`); 3 dB lets both codecs pass on the first encode, for
-    /// 1 dB more reduction on the highest peaks only. `encode` still checks and corrects.
-    public static let codingMarginDB = 3.0
+    /// Headroom left under the true-peak limit for what coding adds: mp3 (32 kb/s) and AAC
+    /// (64 kb/s) overshoot the true peak of what they were given. Measured on espeak-ng
+    /// narration (30 s to 28 min) and synthetic peaky speech: up to 0.8 dB on short files,
+    /// 1.2 dB (mp3) and 2.4–2.8 dB (AAC, a few spots) on half an hour. With 2 dB the half-hour
+    /// m4b needed a second encode (109 s instead of 60 s, `benchmarks/loudness.sh`), so AAC
+    /// gets 3 dB; mp3 and opus keep 2 dB (a tighter ceiling costs very peaky input its target:
+    /// the limiter must then take 19 dB off and loudness no longer follows the gain); lossless
+    /// formats only need room for 16-bit rounding. `encode` still checks and corrects.
+    public static func codingMarginDB(for format: AudioFileFormat) -> Double {
+        switch format {
+        case .wav, .flac: 0.5
+        case .mp3, .opus: 2
+        case .m4a, .m4b: 3
+        }
+    }
     /// Passes over the input at most when correcting the limited gain.
     public static let maxPasses = 4
     /// The most the gain may rise above `target − measured` to make up for limiting: beyond
@@ -80,7 +88,7 @@ public enum LoudnessNormalizer {
     /// true peak at most `maxTruePeak` once coded.
     /// - Throws: `MediaError` from decoding the limited passes.
     public static func plan(input: String, format: AudioFormat, measured: LoudnessMeasurement,
-                            targetLUFS: Double, maxTruePeak: Double, codingMarginDB margin: Double = codingMarginDB) throws -> LoudnessPlan {
+                            targetLUFS: Double, maxTruePeak: Double, codingMarginDB margin: Double) throws -> LoudnessPlan {
         guard let loudness = measured.integratedLUFS else { return LoudnessPlan(gainDB: 0) }
         let wanted = targetLUFS - loudness
         let ceiling = maxTruePeak - margin

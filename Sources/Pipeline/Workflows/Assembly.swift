@@ -56,19 +56,20 @@ struct Assembly {
             return (spans, try LoudnessMeasurement.measure(path: joined, format: audio))
         }
         let target = targetLUFS
-        let plan = try await runOnDedicatedThread(name: "assemble-loudness") {
-            try LoudnessNormalizer.plan(input: joined, format: audio, measured: before, targetLUFS: target, maxTruePeak: NarrateInput.maxTruePeak)
-        }
-        // Each file is measured once written (what a listener gets, codec included) and, if
-        // coding moved it off the target or over the peak, encoded again corrected (at most 3 encodes).
+        // Each file gets its own plan (the ceiling leaves its codec's overshoot room), is measured
+        // once written (what a listener gets, codec included) and, if coding moved it off the
+        // target or over the peak, encoded again corrected (at most 3 encodes). The two run at once.
         let maxPeak = NarrateInput.maxTruePeak
+        @Sendable func normalize(to output: String, _ options: EncoderOptions) throws -> (LoudnessPlan, LoudnessMeasurement) {
+            let plan = try LoudnessNormalizer.plan(input: joined, format: audio, measured: before, targetLUFS: target, maxTruePeak: maxPeak,
+                                                   codingMarginDB: LoudnessNormalizer.codingMarginDB(for: options.format))
+            return try LoudnessNormalizer.encode(plan, input: joined, output: output, options: options, targetLUFS: target, maxTruePeak: maxPeak)
+        }
         async let mp3Done = runOnDedicatedThread(name: "assemble-mp3") {
-            try LoudnessNormalizer.encode(plan, input: joined, output: mp3, options: EncoderOptions(format: .mp3, audio: audio, metadata: metadata),
-                                          targetLUFS: target, maxTruePeak: maxPeak)
+            try normalize(to: mp3, EncoderOptions(format: .mp3, audio: audio, metadata: metadata))
         }
         async let m4bDone = runOnDedicatedThread(name: "assemble-m4b") {
-            try LoudnessNormalizer.encode(plan, input: joined, output: m4b, options: EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList),
-                                          targetLUFS: target, maxTruePeak: maxPeak)
+            try normalize(to: m4b, EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList))
         }
         let (used, after) = try await mp3Done
         _ = try await m4bDone
