@@ -8,9 +8,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG="${CONFIG:-release}"
-SCRATCH="${SCRATCH:-.build-bench}"
+SCRATCH="${SCRATCH:-.build}"
+# Release builds link the Swift runtime statically, as `make build` does (same build folder).
+STATIC=""; [ "$CONFIG" = release ] && STATIC="--static-swift-stdlib"
 CHARS="${CHARS:-30000}"
-swift build -c "$CONFIG" --scratch-path "$SCRATCH" --product runner >/dev/null
+swift build -c "$CONFIG" $STATIC --scratch-path "$SCRATCH" --product runner >/dev/null
 BIN="$SCRATCH/$CONFIG/runner"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

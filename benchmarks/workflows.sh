@@ -11,11 +11,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG="${CONFIG:-release}"
-SCRATCH="${SCRATCH:-.build-bench}"
+SCRATCH="${SCRATCH:-.build}"
+# Release builds link the Swift runtime statically, as `make build` does (same build folder).
+STATIC=""; [ "$CONFIG" = release ] && STATIC="--static-swift-stdlib"
 HOURS="${HOURS:-2}"
 CHARS="${CHARS:-100000}"
-swift build -c "$CONFIG" --scratch-path "$SCRATCH" --product runner >/dev/null
-swift build -c "$CONFIG" --scratch-path "$SCRATCH" --product fake-providers >/dev/null
+swift build -c "$CONFIG" $STATIC --scratch-path "$SCRATCH" --product runner >/dev/null
+swift build -c "$CONFIG" $STATIC --scratch-path "$SCRATCH" --product fake-providers >/dev/null
 BIN="$SCRATCH/$CONFIG"
 work="$(mktemp -d)"
 log="$work/fake.log"
