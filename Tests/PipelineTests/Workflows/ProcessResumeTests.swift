@@ -62,6 +62,9 @@ struct ProcessResumeTests {
         #expect(first.isRunning, "the first run ended before it could be killed")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
+        // A request the killed process had already written may still be read by the fake after
+        // the kill; let it land before counting.
+        try await Task.sleep(for: .seconds(1))
         let postsBefore = fakes.stats(.revai).callsByRoute["POST /jobs", default: 0]
         fakes.setLatency(nil, for: .revai)
 
@@ -126,6 +129,9 @@ struct ProcessResumeTests {
         #expect(first.isRunning, "the first run ended before it could be killed")
         kill(first.processIdentifier, SIGKILL)
         first.waitUntilExit()
+        // A request the killed process had already written may still be read by the fake after
+        // the kill; let it land before counting.
+        try await Task.sleep(for: .seconds(1))
         let callsBefore = fakes.stats(.googleTTS).callsByRoute[synthesize, default: 0]
         fakes.setLatency(nil, for: .googleTTS)
 
