@@ -109,13 +109,14 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
-        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ProvidersTests", dependencies: ["Providers", "FakeProviders", "MediaCore"],
             resources: [.copy("Storage/Vectors"), .copy("Storage/FakeS3")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "MediaCore", "Providers", "FakeProviders"],
+            name: "PipelineTests", dependencies: ["Pipeline", "MediaCore", "Providers", "FakeProviders", "TestSupport"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -16,16 +16,7 @@ swift build -c "$CONFIG" $STATIC --scratch-path "$SCRATCH" --product runner >/de
 BIN="$SCRATCH/$CONFIG/runner"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-python3 - "$work/book.txt" "$CHARS" <<'PY'
-import sys, random
-random.seed(7)
-words = "the river ran past old mills and quiet fields where farmers worked from dawn until late evening".split()
-out, n = [], 0
-while n < int(sys.argv[2]):
-    s = " ".join(random.choice(words) for _ in range(random.randint(8, 20))).capitalize() + ". "
-    out.append(s); n += len(s)
-open(sys.argv[1], "w").write("".join(out))
-PY
+benchmarks/make-text.py "$work/book.txt" "$CHARS"
 espeak-ng -w "$work/speech.wav" -f "$work/book.txt"
 seconds=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$work/speech.wav")
 echo "input: espeak-ng narration of $CHARS characters, ${seconds%.*} s at 22.05 kHz mono"

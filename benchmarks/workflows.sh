@@ -28,17 +28,7 @@ for _ in $(seq 100); do grep -q listening "$log" && break; sleep 0.1; done
 base="$(grep -o 'http://127.0.0.1:[0-9]*' "$log" | head -1)"
 
 mkdir -p "$work/text"
-python3 - "$work/text/book.txt" "$CHARS" <<'PY'
-import sys, random
-random.seed(7)
-words = "the river ran past old mills and quiet fields where farmers worked from dawn until late evening".split()
-out, n = [], 0
-while n < int(sys.argv[2]):
-    s = " ".join(random.choice(words) for _ in range(random.randint(8, 20))).capitalize() + ". "
-    out.append(s); n += len(s)
-    if random.random() < 0.15: out.append("\n\n")
-open(sys.argv[1], "w").write("".join(out)[: int(sys.argv[2])].rsplit(".", 1)[0] + ".")
-PY
+benchmarks/make-text.py "$work/text/book.txt" "$CHARS" --paragraphs
 if [ -z "${SKIP_NARRATE:-}" ]; then
 echo "load before narrate: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min, $(nproc) cores)"
 start=$(date +%s.%N)

@@ -126,7 +126,10 @@ enum HTMLText {
     /// holding a `<sup>`, whose text is only a marker (`1`, `[2]`, `*`, `†`); also a bare
     /// bracketed or symbol marker in either. A plain `x<sup>2</sup>` stays (it may be an exponent).
     static func isNoteReference(_ name: String, tag: String, after rest: ArraySlice<Unicode.Scalar>) -> Bool {
-        guard name == "sup" || (name == "a" && (EpubText.attribute("href", " " + tag)?.contains("#") ?? false)) else { return false }
+        // `tag.contains("#")` first: most links are not to a fragment, and the attribute regex is not free.
+        guard name == "sup" || (name == "a" && tag.contains("#") && (EpubText.attribute("href", " " + tag)?.contains("#") ?? false)) else {
+            return false
+        }
         let ahead = String(String.UnicodeScalarView(rest.prefix(200))).lowercased()
         guard let end = ahead.range(of: "</\(name)>") else { return false }
         let inner = ahead[..<end.lowerBound]

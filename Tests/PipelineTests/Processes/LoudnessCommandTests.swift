@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `runner loudness` as a user runs it: a real recording to the target, read back by ffmpeg's own
 /// EBU R128 meter; refused arguments name what is wrong.

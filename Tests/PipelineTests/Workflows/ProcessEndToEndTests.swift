@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MediaCore
 import Testing
+import TestSupport
 @testable import Pipeline
 @testable import Providers
 

@@ -45,26 +45,9 @@ struct ProcessResumeTests {
         fakes.setLatency(.milliseconds(150), for: .revai)
         let first = try launch(arguments, fakes: fakes, log: root + "/run1.log")
         // Wait until at least one chunk's transcript is stored in the job store, then kill -9.
-        let deadline = ContinuousClock.now + .seconds(90)
-        while ContinuousClock.now < deadline, first.isRunning {
-            if FileManager.default.fileExists(atPath: output + "/state.sqlite"),
-               let store = try? await openJobStore(url: "sqlite:\(output)/state.sqlite") {
-                var done = 0
-                if let job = (try? await store.jobs(status: nil, limit: 10))?.first,
-                   let steps = try? await store.steps(of: job.id) {
-                    done = steps.filter { $0.name.hasPrefix("transcribe/") && $0.status == .succeeded }.count
-                }
-                await store.close()
-                if done >= 1 { break }
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        try await waitForItems("transcribe/", count: 1, output: output, while: first)
         #expect(first.isRunning, "the first run ended before it could be killed")
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        // A request the killed process had already written may still be read by the fake after
-        // the kill; let it land before counting.
-        try await Task.sleep(for: .seconds(1))
+        try await killAndSettle(first)
         let postsBefore = fakes.stats(.revai).callsByRoute["POST /jobs", default: 0]
         fakes.setLatency(nil, for: .revai)
 
@@ -76,13 +59,8 @@ struct ProcessResumeTests {
         await store.close()
         #expect(doneBefore >= 1 && doneBefore < chunks, "killed midway: \(doneBefore) of \(chunks) chunks done")
 
-        let second = try launch(arguments, fakes: fakes, log: root + "/run2.log")
-        let finished = ContinuousClock.now + .seconds(120)
-        while second.isRunning, ContinuousClock.now < finished { try await Task.sleep(for: .milliseconds(100)) }
-        if second.isRunning { kill(second.processIdentifier, SIGKILL) }
-        second.waitUntilExit()
-        let log = (try? String(contentsOfFile: root + "/run2.log", encoding: .utf8)) ?? ""
-        #expect(second.terminationStatus == 0, "\(log)")
+        let (status, log) = try await runToEnd(arguments, fakes: fakes, log: root + "/run2.log")
+        #expect(status == 0, "\(log)")
         #expect(log.contains("welcome.mp3") && log.contains("succeeded"))
 
         let postsTotal = fakes.stats(.revai).callsByRoute["POST /jobs", default: 0]
@@ -91,6 +69,24 @@ struct ProcessResumeTests {
         #expect(postsTotal >= chunks)
         #expect(FileManager.default.fileExists(atPath: output + "/jobs/\(job.id.uuidString.lowercased())/captions.srt"))
         await fakes.shutdown()
+    }
+
+    /// SIGKILL, then a second for what the killed process had already written to reach the fake
+    /// (it may read a request after the kill), so counts taken next are final.
+    func killAndSettle(_ process: Process) async throws {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try await Task.sleep(for: .seconds(1))
+    }
+
+    /// Runs `runner ARGS` to its end (killed after 120 s). - Returns: exit status and its log.
+    func runToEnd(_ arguments: [String], fakes: FakeProviders, log: String) async throws -> (Int32, String) {
+        let process = try launch(arguments, fakes: fakes, log: log)
+        let finished = ContinuousClock.now + .seconds(120)
+        while process.isRunning, ContinuousClock.now < finished { try await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (process.terminationStatus, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
     }
 
     /// Waits until the single job of the SQLite store in `output` has `count` succeeded items of
@@ -127,11 +123,7 @@ struct ProcessResumeTests {
         let first = try launch(arguments, fakes: fakes, log: root + "/run1.log")
         try await waitForItems("synthesize/", count: 3, output: output, while: first)
         #expect(first.isRunning, "the first run ended before it could be killed")
-        kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
-        // A request the killed process had already written may still be read by the fake after
-        // the kill; let it land before counting.
-        try await Task.sleep(for: .seconds(1))
+        try await killAndSettle(first)
         let callsBefore = fakes.stats(.googleTTS).callsByRoute[synthesize, default: 0]
         fakes.setLatency(nil, for: .googleTTS)
 
@@ -140,13 +132,8 @@ struct ProcessResumeTests {
         let doneBefore = try await store.steps(of: job.id).filter { $0.name.hasPrefix("synthesize/") && $0.status == .succeeded }.count
         await store.close()
 
-        let second = try launch(arguments, fakes: fakes, log: root + "/run2.log")
-        let finished = ContinuousClock.now + .seconds(120)
-        while second.isRunning, ContinuousClock.now < finished { try await Task.sleep(for: .milliseconds(100)) }
-        if second.isRunning { kill(second.processIdentifier, SIGKILL) }
-        second.waitUntilExit()
-        let log = (try? String(contentsOfFile: root + "/run2.log", encoding: .utf8)) ?? ""
-        #expect(second.terminationStatus == 0, "\(log)")
+        let (status, log) = try await runToEnd(arguments, fakes: fakes, log: root + "/run2.log")
+        #expect(status == 0, "\(log)")
 
         let manifest = output + "/jobs/\(job.id.uuidString.lowercased())/manifest.json"
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: manifest))) as? [String: Any])

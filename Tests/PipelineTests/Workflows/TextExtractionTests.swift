@@ -61,6 +61,8 @@ struct TextExtractionTests {
         #expect(text.chapters.map(\.title) == ["The Beginning", "The End"])
         // The note reference, the inline footnote and the endnotes document are not narrated.
         #expect(text.chapters[0].text == "Once there was a small book. It had two chapters.")
+        // A chapter that ends in its own notes section is read (without the notes).
+        #expect(text.chapters[1].text == "The second chapter came last. Then the book was done.")
         #expect(text.warnings.contains { $0.contains("notes.xhtml") })
         #expect(!text.chapters.contains { $0.text.contains("COVER") })
     }

@@ -126,7 +126,7 @@ package struct BatchProcess: Sendable {
         }
         let elapsed = ContinuousClock.now - started
         return BatchReport(output: services.storage.uri(for: "jobs/"), database: DatabaseURL.redact(options.databaseURL), files: files,
-                           elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                           elapsedSeconds: Double(elapsed.nanoseconds) / 1e9)
     }
 
     static func skipped(_ input: TranscribeInput) -> [SkippedStep] {
@@ -185,7 +185,6 @@ package struct BatchProcess: Sendable {
     func watch(store: any JobStore, jobs: [UUID], names: [String], started: ContinuousClock.Instant,
                progress: @Sendable (BatchEvent) -> Void) async {
         var states: [UUID: JobProgress] = [:]
-        var last: BatchProgress?
         while !Task.isCancelled {
             for (i, id) in jobs.enumerated() where !(states[id]?.status.isFinal ?? false) {
                 guard let job = try? await store.job(id) else { continue }
@@ -198,13 +197,8 @@ package struct BatchProcess: Sendable {
                 }
                 states[id] = state
             }
-            let elapsed = ContinuousClock.now - started
-            var now = JobProgress.sum(states.values, files: jobs.count, elapsed: 0)
-            if now != last {
-                last = now
-                now.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-                progress(.progress(now))
-            }
+            // Every tick, so the elapsed time moves during a long step; the display throttles what it prints.
+            progress(.progress(JobProgress.sum(states.values, files: jobs.count, elapsed: Double((ContinuousClock.now - started).nanoseconds) / 1e9)))
             if states.count == jobs.count, states.values.allSatisfy({ $0.status.isFinal }) { return }
             try? await Task.sleep(for: .milliseconds(500))
         }

@@ -9,7 +9,7 @@ package enum BatchEvent: Sendable {
 }
 
 /// Files, steps and audio seconds of a batch, summed over its jobs.
-package struct BatchProgress: Sendable, Equatable {
+package struct BatchProgress: Sendable {
     package var files = 0
     package var filesFinished = 0
     package var filesFailed = 0
@@ -30,7 +30,7 @@ package struct BatchProgress: Sendable, Equatable {
 }
 
 /// One job's share of `BatchProgress`, read from its job row and its steps' checkpointed outputs.
-struct JobProgress: Equatable {
+struct JobProgress {
     var status: JobStatus
     var stepsDone = 0
     var stepsTotal = 0
