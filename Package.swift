@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // The HTTP service; swift-configuration support is not used (flags and environment are).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
     ],
     targets: [
         // MARK: C libraries (Debian -dev packages through pkg-config)
@@ -73,6 +75,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .target(
+            name: "Service",
+            dependencies: [
+                "Pipeline", "Providers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            resources: [.embedInCode("openapi.yaml")],
+            swiftSettings: swiftSettings),
+        .target(
             name: "FakeProviders",
             dependencies: [
                 "MediaCore",
@@ -87,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "Runner",
             dependencies: [
-                "MediaCore", "Providers", "Pipeline",
+                "MediaCore", "Providers", "Pipeline", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -117,6 +136,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PipelineTests", dependencies: ["Pipeline", "MediaCore", "Providers", "FakeProviders", "TestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ServiceTests", dependencies: ["Service", "Pipeline", "Providers", "TestSupport"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -23,5 +23,7 @@ struct Runner: AsyncParsableCommand {
             UploadCommand.self,
             ProcessCommand.self,
             LoudnessCommand.self,
+            ServeCommand.self,
+            KeysCommand.self,
         ])
 }

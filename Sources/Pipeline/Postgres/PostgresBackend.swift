@@ -10,6 +10,10 @@ final class PostgresBackend: SQLBackend {
     private let pool: PGPool
     private let listener: Locked<PGListener?> = Locked(nil)
     private let handlers = Locked<[@Sendable () -> Void]>([])
+    /// Notified by the `events_notify` trigger (migration 3): live event streams wake on it.
+    static let eventsChannel = "runner_events"
+    private let eventsListener: Locked<PGListener?> = Locked(nil)
+    private let eventHandlers = Locked<[@Sendable () -> Void]>([])
 
     private init(url: DatabaseURL, pool: PGPool) {
         self.url = url
@@ -74,8 +78,21 @@ final class PostgresBackend: SQLBackend {
         }
     }
 
+    func onEvents(_ handler: @escaping @Sendable () -> Void) {
+        eventHandlers.withLock { $0.append(handler) }
+        let url = self.url
+        let handlers = self.eventHandlers
+        eventsListener.withLock { listener in
+            guard listener == nil else { return }
+            listener = PGListener(url: url, channel: Self.eventsChannel) {
+                for handler in handlers.withLock({ $0 }) { handler() }
+            }
+        }
+    }
+
     func close() async {
         listener.withLock { $0?.stop(); $0 = nil }
+        eventsListener.withLock { $0?.stop(); $0 = nil }
         await pool.close()
     }
 }

@@ -94,6 +94,68 @@ enum Migrations {
                 "DROP INDEX IF EXISTS jobs_status",
                 "CREATE INDEX jobs_finished_badly ON jobs (created_at) WHERE status IN ('dead', 'cancelled')",
             ]),
+            (3, service(dialect, uuid: uuid)),
         ]
+    }
+
+    /// The HTTP service: tenants on jobs (with metadata, what triggered them and the hash of the
+    /// request that created them, for `Idempotency-Key`), API keys, upload sessions, and on
+    /// PostgreSQL a notification per transaction that writes events (live event streams).
+    private static func service(_ dialect: Dialect, uuid: String) -> [String] {
+        let json = dialect == .postgres ? "JSONB" : "TEXT"
+        var statements = [
+            "ALTER TABLE jobs ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default'",
+            "ALTER TABLE jobs ADD COLUMN metadata \(json)",
+            "ALTER TABLE jobs ADD COLUMN triggered_by TEXT NOT NULL DEFAULT 'cli'",
+            "ALTER TABLE jobs ADD COLUMN request_hash TEXT",
+            "CREATE INDEX jobs_tenant_created ON jobs (tenant, created_at, id)",
+            """
+            CREATE TABLE api_keys (
+              id TEXT PRIMARY KEY,
+              key_hash TEXT NOT NULL UNIQUE,
+              tenant TEXT NOT NULL,
+              read_only INTEGER NOT NULL DEFAULT 0,
+              name TEXT,
+              created_at BIGINT NOT NULL,
+              revoked_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE upload_sessions (
+              id \(uuid) PRIMARY KEY,
+              tenant TEXT NOT NULL,
+              expected_files INTEGER,
+              expected_bytes BIGINT,
+              created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE upload_files (
+              session_id \(uuid) NOT NULL REFERENCES upload_sessions(id) ON DELETE CASCADE,
+              name TEXT NOT NULL,
+              object_key TEXT NOT NULL,
+              bytes BIGINT NOT NULL,
+              sha256 TEXT NOT NULL,
+              content_type TEXT NOT NULL,
+              created_at BIGINT NOT NULL,
+              PRIMARY KEY (session_id, name)
+            )
+            """,
+        ]
+        if dialect == .postgres {
+            // One notification per transaction that wrote events (NOTIFY folds duplicates), so
+            // event streams wake at commit without polling.
+            statements += [
+                """
+                CREATE FUNCTION runner_events_notify() RETURNS trigger LANGUAGE plpgsql AS
+                'BEGIN PERFORM pg_notify(''runner_events'', ''''); RETURN NULL; END'
+                """,
+                """
+                CREATE TRIGGER events_notify AFTER INSERT ON events
+                FOR EACH STATEMENT EXECUTE FUNCTION runner_events_notify()
+                """,
+            ]
+        }
+        return statements
     }
 }

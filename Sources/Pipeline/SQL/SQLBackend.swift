@@ -67,5 +67,7 @@ protocol SQLBackend: Sendable {
     /// After an enqueue or release: wakes workers (PostgreSQL: `pg_notify` in the transaction).
     func notifyWork(_ connection: any SQLConnection, queue: String) throws
     func onWork(_ handler: @escaping @Sendable () -> Void)
+    /// Calls `handler` after transactions that wrote events (PostgreSQL); SQLite never calls it.
+    func onEvents(_ handler: @escaping @Sendable () -> Void)
     func close() async
 }

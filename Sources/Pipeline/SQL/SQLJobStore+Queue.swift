@@ -8,28 +8,34 @@ extension SQLJobStore {
         guard request.maxAttempts >= 1 else { throw StoreError.invalidInput("max attempts must be at least 1") }
         let id = UUID()
         let key = request.uniqueKey ?? Self.defaultUniqueKey(request)
+        let trigger = request.trigger ?? source
         let backend = self.backend
         let result = try await backend.transaction(write: true) { c -> EnqueueResult in
             let inserted = try c.query(
                 """
-                INSERT INTO jobs (id, queue, workflow, status, priority, max_attempts, run_at, unique_key, input, created_at, updated_at)
-                VALUES ($1, $2, $3, 'queued', $4, $5, COALESCE($6, {now}), $7, $8, {now}, {now})
+                INSERT INTO jobs (id, queue, workflow, status, priority, max_attempts, run_at, unique_key, input, created_at, updated_at,
+                  tenant, metadata, triggered_by, request_hash)
+                VALUES ($1, $2, $3, 'queued', $4, $5, COALESCE($6, {now}), $7, $8, {now}, {now}, $9, $10, $11, $12)
                 ON CONFLICT (unique_key) DO NOTHING RETURNING id
                 """,
                 .uuid(id), .text(request.queue), .text(request.workflow), .int(request.priority),
                 .int(request.maxAttempts), request.runAt.map { .int($0.unixMilliseconds) } ?? .null,
-                .text(key), .text(request.input.text))
+                .text(key), .text(request.input.text), .text(request.tenant), .optional(request.metadata?.text),
+                .text(trigger), .optional(request.requestHash))
             guard inserted.isEmpty else {
                 try Self.event(c, job: id, type: "job.enqueued", source: source, payload: jsonObject([
                     "workflow": request.workflow, "queue": request.queue, "priority": request.priority,
-                    "run_at": request.runAt.map { $0.unixMilliseconds },
+                    "run_at": request.runAt.map { $0.unixMilliseconds }, "trigger": trigger,
                 ]))
                 try backend.notifyWork(c, queue: request.queue)
                 return EnqueueResult(jobID: id, created: true)
             }
-            let existing = try c.query("SELECT id FROM jobs WHERE unique_key = $1", .text(key))
+            let existing = try c.query("SELECT id, request_hash, tenant FROM jobs WHERE unique_key = $1", .text(key))
             guard let row = existing.first else {
                 throw StoreError(.database, "enqueue", "unique key conflict without a job")
+            }
+            if row.string(2) != request.tenant || (request.requestHash != nil && row[1] != request.requestHash) {
+                throw StoreError(.conflict, "enqueue", "the key was used for another request")
             }
             return EnqueueResult(jobID: row.uuid(0), created: false)
         }

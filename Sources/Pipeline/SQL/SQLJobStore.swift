@@ -72,7 +72,8 @@ final class SQLJobStore: JobStore {
 
     static let jobColumns = """
         id, queue, workflow, status, priority, attempts, max_attempts, run_at, unique_key, input, output, error, \
-        locked_by, heartbeat_at, steps_done, steps_total, progress, created_at, updated_at, finished_at
+        locked_by, heartbeat_at, steps_done, steps_total, progress, created_at, updated_at, finished_at, \
+        tenant, metadata, triggered_by
         """
 
     static func job(_ r: Row) -> Job {
@@ -83,7 +84,7 @@ final class SQLJobStore: JobStore {
             input: r.string(9), output: r[10], error: r[11], lockedBy: r[12], heartbeatAt: r.date(13),
             stepsDone: r.int(14), stepsTotal: r.int(15), progress: r.double(16),
             createdAt: r.date(17) ?? Date(timeIntervalSince1970: 0), updatedAt: r.date(18) ?? Date(timeIntervalSince1970: 0),
-            finishedAt: r.date(19))
+            finishedAt: r.date(19), tenant: r.string(20), metadata: r[21], trigger: r.string(22))
     }
 }
 

@@ -67,6 +67,9 @@ final class SQLiteBackend: SQLBackend {
         handlers.withLock { $0.append(handler) }
     }
 
+    /// One process writes a SQLite file at a time, but other processes may too: readers poll.
+    func onEvents(_ handler: @escaping @Sendable () -> Void) {}
+
     func close() async {
         thread.stop()
     }

@@ -23,6 +23,16 @@ public struct EnqueueRequest: Sendable {
     public var maxAttempts: Int
     public var runAt: Date?
     public var uniqueKey: String?
+    /// The tenant that owns the job (the HTTP service's API keys belong to tenants).
+    public var tenant: String = "default"
+    /// The caller's own JSON object, returned with the job.
+    public var metadata: JSON?
+    /// How the job was started: `api`, `cli`, `rerun:<job>`, `schedule:<id>`, `hook:<name>`
+    /// (nil: the enqueue's `source`).
+    public var trigger: String?
+    /// With a `uniqueKey` from an `Idempotency-Key`: the hash of the request that made the job.
+    /// A second enqueue with the same key and another hash fails with `StoreError.isConflict`.
+    public var requestHash: String?
 
     public init(
         workflow: String, input: JSON, queue: String = "default", priority: Int = 0,
@@ -88,6 +98,11 @@ public struct Job: Sendable, Codable {
     public let createdAt: Date
     public let updatedAt: Date
     public let finishedAt: Date?
+    public let tenant: String
+    /// The caller's JSON object, if any.
+    public let metadata: String?
+    /// How the job was started (`api`, `cli`, `rerun:<job>`, …).
+    public let trigger: String
 }
 
 /// One step of a job as stored.

@@ -2,7 +2,7 @@
 /// `description` never carries a secret (URLs are redacted before they reach a message).
 public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     enum Code: Sendable, Equatable {
-        case connectionLost, database, leaseLost, notFound, invalidInput, unsupported
+        case connectionLost, database, leaseLost, notFound, invalidInput, unsupported, conflict
     }
     let code: Code
     let operation: String
@@ -23,6 +23,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugS
     public var isLeaseLost: Bool { code == .leaseLost }
     /// The job (or row) asked for does not exist.
     public var isNotFound: Bool { code == .notFound }
+    /// The request disagrees with what is stored (an idempotency key reused for another request).
+    public var isConflict: Bool { code == .conflict }
+    /// The request itself was refused (an empty workflow, a bad option).
+    public var isInvalidInput: Bool { code == .invalidInput }
 
     public var description: String { "\(operation): \(message)" }
     public var debugDescription: String { "StoreError(\(code), \(operation)): \(message)" }

@@ -1,0 +1,101 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Pipeline
+import Providers
+
+extension APIServer {
+    var uploadRoutes: [APIRoute] {
+        [
+            APIRoute(.post, "/v1/uploads", .write) { request, context in
+                let data = try await requestBody(request, limit: 64 * 1024)
+                let object = data.isEmpty ? [:] : (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+                guard let object else { throw Problem.badRequest("the body must be a JSON object") }
+                let known: Set<String> = ["expected_files", "total_bytes"]
+                if let unknown = Set(object.keys).subtracting(known).sorted().first {
+                    throw Problem.invalid("\(unknown): unknown field (known: expected_files, total_bytes)")
+                }
+                let files = try Self.count(object["expected_files"], "expected_files", max: 10_000)
+                let bytes = try Self.count(object["total_bytes"], "total_bytes", max: Int(Int64.max / 2))
+                let session = try await store.createUploadSession(tenant: try context.caller.tenant, expectedFiles: files,
+                                                                  expectedBytes: bytes.map(Int64.init))
+                return try JSONResponse.make(Views.uploadSession(session), status: .created,
+                                             headers: [.location: "/v1/uploads/\(Views.id(session.id))"])
+            },
+            APIRoute(.get, "/v1/uploads/{id}", .read) { _, context in
+                try JSONResponse.make(Views.uploadSession(try await ownedSession(context)))
+            },
+            APIRoute(.delete, "/v1/uploads/{id}", .write) { _, context in
+                let session = try await ownedSession(context)
+                for file in session.files { try await storage.delete(key: file.key) }
+                try await store.deleteUploadSession(session.id, tenant: session.tenant)
+                return JSONResponse.noContent()
+            },
+            APIRoute(.put, "/v1/uploads/{id}/files/{name}", .write) { request, context in
+                try await putFile(request, context)
+            },
+        ]
+    }
+
+    private static func count(_ value: Any?, _ name: String, max: Int) throws -> Int? {
+        guard let value, !(value is NSNull) else { return nil }
+        guard let number = value as? NSNumber, let int = Int(exactly: number.doubleValue), (0...max).contains(int) else {
+            throw Problem.invalid("\(name): must be a whole number from 0 to \(max)")
+        }
+        return int
+    }
+
+    private func ownedSession(_ context: APIContext) async throws -> UploadSession {
+        let text = context.parameters.get("id") ?? ""
+        guard let id = UUID(uuidString: text), let session = try await store.uploadSession(id, tenant: try context.caller.tenant) else {
+            throw Problem.notFound("upload session \(text)")
+        }
+        return session
+    }
+
+    /// Streams the body to a scratch file (never whole in memory), hashing and counting on the
+    /// way, then stores it under `uploads/<session>/<name>`. The same bytes again change nothing.
+    private func putFile(_ request: Request, _ context: APIContext) async throws -> Response {
+        let session = try await ownedSession(context)
+        let raw = context.parameters.get("name") ?? ""
+        let name = raw.removingPercentEncoding ?? raw
+        guard JobRequest.validName(name) else {
+            throw Problem.invalid("name: \(name.debugDescription) is not a plain file name (no slashes or control characters)")
+        }
+        if let declared = request.headers[.contentLength].flatMap(Int64.init), declared > configuration.maxUploadBytes {
+            throw Problem(.contentTooLarge, "too_large", "\(name) is \(declared) bytes; the limit is \(configuration.maxUploadBytes)")
+        }
+        let scratch = configuration.scratch + "/upload-" + UUID().uuidString
+        guard FileManager.default.createFile(atPath: scratch, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: scratch)
+        else { throw Problem(.internalServerError, "scratch", "the server cannot write its scratch folder") }
+        defer { unlink(scratch) }
+        var hasher = SHA256()
+        var bytes: Int64 = 0
+        do {
+            defer { try? handle.close() }
+            for try await buffer in request.body {
+                bytes += Int64(buffer.readableBytes)
+                guard bytes <= configuration.maxUploadBytes else {
+                    throw Problem(.contentTooLarge, "too_large", "\(name) is larger than the limit of \(configuration.maxUploadBytes) bytes")
+                }
+                let data = Data(buffer.readableBytesView)
+                hasher.update(data: data)
+                try await blockingRead { try handle.write(contentsOf: data) }
+            }
+        }
+        let sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        if let existing = session.files.first(where: { $0.name == name }), existing.sha256 == sha256, existing.bytes == bytes {
+            return try JSONResponse.make(["name": name, "bytes": bytes, "sha256": sha256, "unchanged": true])
+        }
+        let key = "uploads/\(Views.id(session.id))/\(name)"
+        let contentType = request.headers[.contentType].flatMap { $0.isEmpty || $0 == "application/octet-stream" ? nil : $0 }
+            ?? ContentType.forPath(name)
+        _ = try await storage.put(file: scratch, key: key, options: PutOptions(contentType: contentType))
+        try await store.recordUploadFile(session: session.id, UploadFile(name: name, key: key, bytes: bytes, sha256: sha256,
+                                                                         contentType: contentType))
+        return try JSONResponse.make(["name": name, "bytes": bytes, "sha256": sha256, "unchanged": false], status: .created)
+    }
+}
