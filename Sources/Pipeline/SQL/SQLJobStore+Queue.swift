@@ -42,15 +42,19 @@ extension SQLJobStore {
         let rows: [Row]
         switch backend.dialect {
         case .postgres:
-            // One round trip: pick with SKIP LOCKED, mark running, write the events.
+            // One round trip: pick with SKIP LOCKED, mark running, write the events. Each queue
+            // is read from its own range of `jobs_claim_order` in the claim order (an index scan
+            // that stops after `limit` rows), then the queues' heads are merged.
             rows = try await backend.single(
                 """
                 WITH picked AS (
-                  SELECT id FROM jobs
-                  WHERE status IN ('queued', 'retrying') AND run_at <= {now}
-                    AND queue IN (SELECT jsonb_array_elements_text($2::jsonb))
-                  ORDER BY priority DESC, run_at, created_at
-                  LIMIT $3 FOR UPDATE SKIP LOCKED
+                  SELECT c.id FROM jsonb_array_elements_text($2::jsonb) AS q(name) CROSS JOIN LATERAL (
+                    SELECT id, priority, run_at, created_at FROM jobs
+                    WHERE queue = q.name AND status IN ('queued', 'retrying') AND run_at <= {now}
+                    ORDER BY priority DESC, run_at, created_at
+                    LIMIT $3 FOR UPDATE SKIP LOCKED
+                  ) c
+                  ORDER BY c.priority DESC, c.run_at, c.created_at LIMIT $3
                 ), claimed AS (
                   UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lock_token = j.lock_token + 1,
                     locked_by = $1, heartbeat_at = {now}, updated_at = {now}

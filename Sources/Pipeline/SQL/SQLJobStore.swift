@@ -24,7 +24,14 @@ final class SQLJobStore: JobStore {
 
     @discardableResult
     func migrate() async throws -> [Int] {
-        let migrations = Migrations.all(for: backend.dialect)
+        try await migrate(Migrations.all(for: backend.dialect))
+    }
+
+    /// Applies every version of `migrations` that `schema_migrations` lacks, lowest first: gaps
+    /// are filled (a database at 1, 2, 4 takes 3 when a build that has it runs).
+    @discardableResult
+    func migrate(_ migrations: [(version: Int, statements: [String])]) async throws -> [Int] {
+        let migrations = migrations.sorted { $0.version < $1.version }
         let backend = self.backend
         return try await backend.transaction(write: true) { c in
             try backend.lockForMigration(c)
