@@ -1,0 +1,295 @@
+import Foundation
+
+/// The batched forms of the queue's hot writes: many jobs per statement on PostgreSQL (a JSON
+/// array parameter unpacked by `jsonb_to_recordset`), one transaction of single-row statements
+/// on SQLite. Each job's row change and its event stay in one transaction.
+extension SQLJobStore {
+    /// Rows per enqueue statement: large enough to amortise the commit, small enough that one
+    /// parameter stays a few hundred KB.
+    static let enqueueBatchSize = 1000
+
+    func enqueue(batch requests: [EnqueueRequest], source: String) async throws -> [EnqueueResult] {
+        for request in requests {
+            guard !request.workflow.isEmpty, !request.queue.isEmpty else {
+                throw StoreError.invalidInput("workflow and queue must not be empty")
+            }
+            guard request.maxAttempts >= 1 else { throw StoreError.invalidInput("max attempts must be at least 1") }
+        }
+        // A key given twice in one call names one job: only its first request is inserted.
+        let keys = requests.map { $0.uniqueKey ?? Self.defaultUniqueKey($0) }
+        var firstIndex: [String: Int] = [:]
+        firstIndex.reserveCapacity(keys.count)
+        var distinct: [Int] = []
+        for (index, key) in keys.enumerated() where firstIndex[key] == nil {
+            firstIndex[key] = index
+            distinct.append(index)
+        }
+        var results = [EnqueueResult?](repeating: nil, count: requests.count)
+        var start = 0
+        while start < distinct.count {
+            let chunk = Array(distinct[start..<min(start + Self.enqueueBatchSize, distinct.count)])
+            let items = chunk.map { (request: requests[$0], key: keys[$0]) }
+            let answers = try await insertBatch(items, source: source)
+            for (index, answer) in zip(chunk, answers) { results[index] = answer }
+            start += chunk.count
+        }
+        return requests.indices.map { index in
+            let first = firstIndex[keys[index]]!
+            let result = results[first]!
+            return first == index ? result : EnqueueResult(jobID: result.jobID, created: false)
+        }
+    }
+
+    /// Inserts distinct keys in one transaction. - Returns: one result per item, in order.
+    private func insertBatch(_ items: [(request: EnqueueRequest, key: String)], source: String) async throws -> [EnqueueResult] {
+        let backend = self.backend
+        switch backend.dialect {
+        case .postgres:
+            let rows = items.enumerated().map { index, item in
+                BatchRow(ord: index, id: UUID().uuidString.lowercased(), queue: item.request.queue,
+                         workflow: item.request.workflow, priority: item.request.priority,
+                         max_attempts: item.request.maxAttempts, run_at: item.request.runAt?.unixMilliseconds,
+                         unique_key: item.key, input: item.request.input.text)
+            }
+            let payload = try JSON(encoding: rows).text
+            let keys = try JSON(encoding: items.map(\.key)).text
+            return try await backend.transaction(write: true) { c in
+                // The events and the rows go in one statement; `run_at` of the event is the one
+                // asked for (absent when the job runs now), as in `enqueue`.
+                let inserted = try c.query(
+                    """
+                    WITH batch AS (
+                      SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(ord int, id uuid, queue text, workflow text,
+                        priority int, max_attempts int, run_at bigint, unique_key text, input text)
+                    ), inserted AS (
+                      INSERT INTO jobs (id, queue, workflow, status, priority, max_attempts, run_at, unique_key, input,
+                        created_at, updated_at)
+                      SELECT id, queue, workflow, 'queued', priority, max_attempts, COALESCE(run_at, {now}), unique_key,
+                        input::jsonb, {now}, {now}
+                      FROM batch ORDER BY ord
+                      ON CONFLICT (unique_key) DO NOTHING
+                      RETURNING id, queue
+                    ), logged AS (
+                      INSERT INTO events (job_id, at, type, source, payload)
+                      SELECT i.id, {now}, 'job.enqueued', $2::text, jsonb_strip_nulls(jsonb_build_object(
+                        'workflow', i.workflow, 'queue', i.queue, 'priority', i.priority, 'run_at', i.run_at))
+                      FROM inserted n JOIN batch i ON i.id = n.id ORDER BY i.ord
+                    )
+                    SELECT id, queue FROM inserted
+                    """,
+                    .text(payload), .text(source))
+                let created = Set(inserted.map { $0.uuid(0) })
+                // A new statement sees keys another transaction committed while this one waited.
+                var existing: [String: UUID] = [:]
+                if created.count < items.count {
+                    for row in try c.query(
+                        "SELECT unique_key, id FROM jobs WHERE unique_key IN (SELECT jsonb_array_elements_text($1::jsonb))",
+                        .text(keys)) {
+                        existing[row.string(0)] = row.uuid(1)
+                    }
+                }
+                for queue in Set(inserted.map { $0.string(1) }).sorted() { try backend.notifyWork(c, queue: queue) }
+                return try zip(rows, items).map { row, item in
+                    let id = UUID(uuidString: row.id)!
+                    if created.contains(id) { return EnqueueResult(jobID: id, created: true) }
+                    guard let other = existing[item.key] else {
+                        throw StoreError(.database, "enqueue", "unique key conflict without a job")
+                    }
+                    return EnqueueResult(jobID: other, created: false)
+                }
+            }
+        case .sqlite:
+            return try await backend.transaction(write: true) { c in
+                var queues = Set<String>()
+                let results = try items.map { item in
+                    let result = try Self.insertOne(c, item.request, key: item.key, source: source)
+                    if result.created { queues.insert(item.request.queue) }
+                    return result
+                }
+                for queue in queues.sorted() { try backend.notifyWork(c, queue: queue) }
+                return results
+            }
+        }
+    }
+
+    private struct BatchRow: Encodable {
+        let ord: Int
+        let id: String
+        let queue: String
+        let workflow: String
+        let priority: Int
+        let max_attempts: Int
+        let run_at: Int64?
+        let unique_key: String
+        let input: String
+    }
+
+    // MARK: Completions
+
+    func completeJobs(_ completions: [JobCompletion]) async throws -> [Lease] {
+        guard !completions.isEmpty else { return [] }
+        let backend = self.backend
+        switch backend.dialect {
+        case .postgres:
+            let payload = try JSON(encoding: completions.map {
+                CompletionRow(id: $0.lease.jobID.uuidString.lowercased(), token: $0.lease.token,
+                              source: $0.lease.workerID, output: $0.output.text)
+            }).text
+            return try await backend.transaction(write: true) { c in
+                // Rows are locked in id order (as the batched heartbeat does), so two batches
+                // never wait on each other in a cycle.
+                let done = try c.query(
+                    """
+                    WITH batch AS (
+                      SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, token bigint, source text, output text)
+                    ), locked AS (
+                      SELECT j.id FROM jobs j JOIN batch i ON j.id = i.id AND j.lock_token = i.token
+                      WHERE j.status = 'running' ORDER BY j.id FOR NO KEY UPDATE OF j
+                    ), done AS (
+                      UPDATE jobs j SET status = 'succeeded', output = i.output::jsonb, error = NULL, locked_by = NULL,
+                        heartbeat_at = NULL, progress = 1, steps_done = j.steps_total, finished_at = {now}, updated_at = {now}
+                      FROM batch i
+                      WHERE j.id = i.id AND j.lock_token = i.token AND j.status = 'running' AND j.id IN (SELECT id FROM locked)
+                      RETURNING j.id, i.source
+                    ), logged AS (
+                      INSERT INTO events (job_id, at, type, source) SELECT id, {now}, 'job.succeeded', source FROM done
+                    )
+                    SELECT id FROM done
+                    """,
+                    .text(payload))
+                let finished = Set(done.map { $0.uuid(0) })
+                return try Self.notFinished(c, completions.filter { !finished.contains($0.lease.jobID) })
+            }
+        case .sqlite:
+            return try await backend.transaction(write: true) { c in
+                var lost: [Lease] = []
+                for completion in completions {
+                    do {
+                        try Self.finishJob(c, completion.lease, output: completion.output)
+                    } catch let error as StoreError where error.isLeaseLost {
+                        lost.append(completion.lease)
+                    }
+                }
+                return lost
+            }
+        }
+    }
+
+    /// Of completions the batch did not apply: those not already succeeded under their own lease
+    /// (an earlier attempt whose answer was lost did it) are lost.
+    private static func notFinished(_ c: any SQLConnection, _ missed: [JobCompletion]) throws -> [Lease] {
+        guard !missed.isEmpty else { return [] }
+        let ids = try JSON(encoding: missed.map { $0.lease.jobID.uuidString.lowercased() }).text
+        var state: [UUID: (status: String, token: Int64)] = [:]
+        for row in try c.query(
+            "SELECT id, status, lock_token FROM jobs WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid)",
+            .text(ids)) {
+            state[row.uuid(0)] = (row.string(1), row.int64(2))
+        }
+        return missed.compactMap { completion in
+            let now = state[completion.lease.jobID]
+            return now?.status == JobStatus.succeeded.rawValue && now?.token == completion.lease.token ? nil : completion.lease
+        }
+    }
+
+    private struct CompletionRow: Encodable {
+        let id: String
+        let token: Int64
+        let source: String
+        let output: String
+    }
+
+    // MARK: Heartbeats
+
+    func heartbeat(_ leases: [Lease]) async throws -> [Lease] {
+        guard !leases.isEmpty else { return [] }
+        let backend = self.backend
+        let payload = try JSON(encoding: leases.map {
+            LeaseRow(id: $0.jobID.uuidString.lowercased(), token: $0.token)
+        }).text
+        return try await backend.transaction(write: true) { c in
+            var beaten = Set<UUID>()
+            switch backend.dialect {
+            case .postgres:
+                let rows = try c.query(
+                    """
+                    WITH batch AS (
+                      SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(id uuid, token bigint)
+                    ), locked AS (
+                      SELECT j.id FROM jobs j JOIN batch i ON j.id = i.id AND j.lock_token = i.token
+                      WHERE j.status = 'running' ORDER BY j.id FOR NO KEY UPDATE OF j
+                    )
+                    UPDATE jobs SET heartbeat_at = {now} WHERE id IN (SELECT id FROM locked) RETURNING id
+                    """,
+                    .text(payload))
+                beaten = Set(rows.map { $0.uuid(0) })
+            case .sqlite:
+                for lease in leases {
+                    let rows = try c.query(
+                        "UPDATE jobs SET heartbeat_at = {now} WHERE id = $1 AND lock_token = $2 AND status = 'running' RETURNING id",
+                        .uuid(lease.jobID), .int(lease.token))
+                    if !rows.isEmpty { beaten.insert(lease.jobID) }
+                }
+            }
+            let missed = leases.filter { !beaten.contains($0.jobID) }
+            return try Self.reallyLost(c, missed)
+        }
+    }
+
+    /// Of leases whose heartbeat found no running job: those whose job was not finished by that
+    /// same lease. A lease's own completion (succeeded), retry (retrying) or failure (dead, not by
+    /// the rescuer) can commit between the worker's snapshot of its leases and the heartbeat;
+    /// that is not a loss. Runs as its own statement, so it sees what committed meanwhile.
+    private static func reallyLost(_ c: any SQLConnection, _ missed: [Lease]) throws -> [Lease] {
+        guard !missed.isEmpty else { return [] }
+        var finishedByHolder = Set<UUID>()
+        for lease in missed {
+            let rows = try c.query(
+                """
+                SELECT 1 FROM jobs WHERE id = $1 AND lock_token = $2
+                  AND (status IN ('succeeded', 'retrying')
+                    OR (status = 'dead' AND CAST(error AS TEXT) NOT LIKE '%heartbeat_lost%'))
+                """,
+                .uuid(lease.jobID), .int(lease.token))
+            if !rows.isEmpty { finishedByHolder.insert(lease.jobID) }
+        }
+        return missed.filter { !finishedByHolder.contains($0.jobID) }
+    }
+
+    private struct LeaseRow: Encodable {
+        let id: String
+        let token: Int64
+    }
+
+    // MARK: Retention
+
+    /// Jobs deleted per transaction by `prune`.
+    static let pruneBatchSize = 5000
+
+    func prune(olderThan: Duration) async throws -> PruneResult {
+        let backend = self.backend
+        let ids = backend.dialect == .postgres
+            ? "SELECT jsonb_array_elements_text($1::jsonb)::uuid" : "SELECT value FROM json_each($1)"
+        var jobs = 0
+        var events = 0
+        while true {
+            let (deleted, eventCount) = try await backend.transaction(write: true) { c -> (Int, Int) in
+                let doomed = try c.query(
+                    """
+                    SELECT id FROM jobs WHERE status IN ('succeeded', 'dead', 'cancelled') AND finished_at < {now} - $1
+                    LIMIT $2
+                    """,
+                    .int(olderThan.milliseconds), .int(Self.pruneBatchSize))
+                guard !doomed.isEmpty else { return (0, 0) }
+                let list = try JSON(encoding: doomed.map { $0.string(0) }).text
+                let eventCount = try c.query("SELECT COUNT(*) FROM events WHERE job_id IN (\(ids))", .text(list)).first?.int(0) ?? 0
+                // Steps, assets and events go with their job (ON DELETE CASCADE, on both stores).
+                try c.query("DELETE FROM jobs WHERE id IN (\(ids))", .text(list))
+                return (doomed.count, eventCount)
+            }
+            jobs += deleted
+            events += eventCount
+            if deleted < Self.pruneBatchSize { return PruneResult(jobs: jobs, events: events) }
+        }
+    }
+}
