@@ -150,15 +150,16 @@ extension SQLJobStore {
                         heartbeat_at = NULL, progress = 1, steps_done = j.steps_total, finished_at = {now}, updated_at = {now}
                       FROM batch i
                       WHERE j.id = i.id AND j.lock_token = i.token AND j.status = 'running' AND j.id IN (SELECT id FROM locked)
-                      RETURNING j.id, i.source
+                      RETURNING j.id, j.lock_token, i.source
                     ), logged AS (
                       INSERT INTO events (job_id, at, type, source) SELECT id, {now}, 'job.succeeded', source FROM done
                     )
-                    SELECT id FROM done
+                    SELECT id, lock_token FROM done
                     """,
                     .text(payload))
-                let finished = Set(done.map { $0.uuid(0) })
-                return try Self.notFinished(c, completions.filter { !finished.contains($0.lease.jobID) })
+                // By lease, not by job: a stale lease of a job completed in the same batch is lost.
+                let finished = Set(done.map { LeaseKey(jobID: $0.uuid(0), token: $0.int64(1)) })
+                return try Self.notFinished(c, completions.filter { !finished.contains(LeaseKey($0.lease)) })
             }
         case .sqlite:
             return try await backend.transaction(write: true) { c in
@@ -208,7 +209,7 @@ extension SQLJobStore {
             LeaseRow(id: $0.jobID.uuidString.lowercased(), token: $0.token)
         }).text
         return try await backend.transaction(write: true) { c in
-            var beaten = Set<UUID>()
+            var beaten = Set<LeaseKey>()
             switch backend.dialect {
             case .postgres:
                 let rows = try c.query(
@@ -219,19 +220,19 @@ extension SQLJobStore {
                       SELECT j.id FROM jobs j JOIN batch i ON j.id = i.id AND j.lock_token = i.token
                       WHERE j.status = 'running' ORDER BY j.id FOR NO KEY UPDATE OF j
                     )
-                    UPDATE jobs SET heartbeat_at = {now} WHERE id IN (SELECT id FROM locked) RETURNING id
+                    UPDATE jobs SET heartbeat_at = {now} WHERE id IN (SELECT id FROM locked) RETURNING id, lock_token
                     """,
                     .text(payload))
-                beaten = Set(rows.map { $0.uuid(0) })
+                beaten = Set(rows.map { LeaseKey(jobID: $0.uuid(0), token: $0.int64(1)) })
             case .sqlite:
                 for lease in leases {
                     let rows = try c.query(
                         "UPDATE jobs SET heartbeat_at = {now} WHERE id = $1 AND lock_token = $2 AND status = 'running' RETURNING id",
                         .uuid(lease.jobID), .int(lease.token))
-                    if !rows.isEmpty { beaten.insert(lease.jobID) }
+                    if !rows.isEmpty { beaten.insert(LeaseKey(lease)) }
                 }
             }
-            let missed = leases.filter { !beaten.contains($0.jobID) }
+            let missed = leases.filter { !beaten.contains(LeaseKey($0)) }
             return try Self.reallyLost(c, missed)
         }
     }
@@ -242,7 +243,7 @@ extension SQLJobStore {
     /// that is not a loss. Runs as its own statement, so it sees what committed meanwhile.
     private static func reallyLost(_ c: any SQLConnection, _ missed: [Lease]) throws -> [Lease] {
         guard !missed.isEmpty else { return [] }
-        var finishedByHolder = Set<UUID>()
+        var finishedByHolder = Set<LeaseKey>()
         for lease in missed {
             let rows = try c.query(
                 """
@@ -251,9 +252,20 @@ extension SQLJobStore {
                     OR (status = 'dead' AND CAST(error AS TEXT) NOT LIKE '%heartbeat_lost%'))
                 """,
                 .uuid(lease.jobID), .int(lease.token))
-            if !rows.isEmpty { finishedByHolder.insert(lease.jobID) }
+            if !rows.isEmpty { finishedByHolder.insert(LeaseKey(lease)) }
         }
-        return missed.filter { !finishedByHolder.contains($0.jobID) }
+        return missed.filter { !finishedByHolder.contains(LeaseKey($0)) }
+    }
+
+    /// A lease without its worker: two leases of one job differ by token.
+    private struct LeaseKey: Hashable {
+        let jobID: UUID
+        let token: Int64
+        init(jobID: UUID, token: Int64) {
+            self.jobID = jobID
+            self.token = token
+        }
+        init(_ lease: Lease) { self.init(jobID: lease.jobID, token: lease.token) }
     }
 
     private struct LeaseRow: Encodable {

@@ -91,7 +91,9 @@ struct CommandLineTests {
         let id = try await test.store.enqueue("noop", #"{"metrics":true}"#)
         let stepped = try await test.store.enqueue("sleep", #"{"steps":1}"#)
         #expect(try await eventually(timeout: .seconds(30)) {
-            try await test.store.job(id)?.status == .succeeded && test.store.job(stepped)?.status == .succeeded
+            let first = try await test.store.job(id)?.status
+            let second = try await test.store.job(stepped)?.status
+            return first == .succeeded && second == .succeeded
         })
         var body = ""
         _ = try await eventually(timeout: .seconds(10)) {
