@@ -6,6 +6,7 @@
                               "first_start_ms last_end_ms count" (wall clock of this machine)
   listen DSN BATCH SECONDS    an idle worker for SECONDS; prints one enqueue-to-start latency
                               (ms, from the job's own `created` time) per job it ran
+  trickle DSN N INTERVAL_MS   enqueue N jobs one at a time, INTERVAL_MS apart
 """
 
 import asyncio
@@ -71,6 +72,15 @@ async def worker(dsn: str, batch: int, seconds: float | None) -> None:
     await conn.close()
 
 
+async def trickle(dsn: str, n: int, interval_ms: int) -> None:
+    conn = await asyncpg.connect(dsn)
+    queries = Queries(AsyncpgDriver(conn))
+    for i in range(n):
+        await queries.enqueue("noop", b'{"latency":%d}' % i, 0)
+        await asyncio.sleep(interval_ms / 1000)
+    await conn.close()
+
+
 def main() -> None:
     command, dsn = sys.argv[1], sys.argv[2]
     if command == "install":
@@ -81,6 +91,8 @@ def main() -> None:
         asyncio.run(worker(dsn, int(sys.argv[3]), None))
     elif command == "listen":
         asyncio.run(worker(dsn, int(sys.argv[3]), float(sys.argv[4])))
+    elif command == "trickle":
+        asyncio.run(trickle(dsn, int(sys.argv[3]), int(sys.argv[4])))
     else:
         raise SystemExit(__doc__)
 
