@@ -193,8 +193,8 @@ sql "$url" "
   CREATE TABLE q (id BIGSERIAL PRIMARY KEY, status TEXT NOT NULL, priority INT NOT NULL DEFAULT 0,
     run_at BIGINT NOT NULL, created_at BIGINT NOT NULL);
   CREATE INDEX q_claim ON q (priority DESC, run_at, created_at) WHERE status = 'queued';
-  INSERT INTO q (status, run_at, created_at) SELECT 'queued', g, g FROM generate_series(1, GREATEST($LARGE, 200000)) g;
-  VACUUM ANALYZE q;" >/dev/null
+  INSERT INTO q (status, run_at, created_at) SELECT 'queued', g, g FROM generate_series(1, GREATEST($LARGE, 200000)) g" >/dev/null
+sql "$url" "VACUUM ANALYZE q" >/dev/null
 for rows in 1 10; do
   cat >"$TEST_STATE_DIR/claim$rows.sql" <<EOF
 WITH picked AS (SELECT id FROM q WHERE status = 'queued' ORDER BY priority DESC, run_at, created_at LIMIT $rows FOR UPDATE SKIP LOCKED)
