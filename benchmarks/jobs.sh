@@ -46,14 +46,12 @@ cleanup() {
 trap cleanup EXIT
 service_start_postgres
 BASE_URL="$DATABASE_URL"
-DB_SEQ=0
 
 sql() { psql "$1" -qAt -c "$2"; }
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2))}'; }
-fresh_db() { # prints the URL of a new, empty database
-  DB_SEQ=$((DB_SEQ + 1))
-  local name="bench_$DB_SEQ"
+fresh_db() { # prints the URL of a new, empty database (called in subshells: no counter)
+  local name="bench_$(date +%s%N)"
   sql "$BASE_URL" "CREATE DATABASE $name" >/dev/null
   echo "${BASE_URL%/*}/$name"
 }
