@@ -65,6 +65,7 @@ items() { # a file of N inputs
 runner_run() {
   local n=$1 workers=$2 url t0 t1 pids=() w
   url="$(fresh_db)"
+  rm -f "$TEST_STATE_DIR"/runner-worker*.log
   "$RUNNER" migrate --database-url "$url" >/dev/null
   t0=$(now_ms)
   "$RUNNER" enqueue --database-url "$url" --workflow noop --from "$(items "$n")" >/dev/null
@@ -90,6 +91,7 @@ runner_run() {
 pgq_run() {
   local n=$1 workers=$2 url enq_ms pids=() w
   url="$(fresh_db)"
+  rm -f "$TEST_STATE_DIR"/pgq-worker*.out "$TEST_STATE_DIR"/pgq-worker*.log
   $PY "$PGQ" install "$url"
   enq_ms=$($PY "$PGQ" enqueue "$url" "$n" 1000)
   for ((w = 0; w < workers; w++)); do
