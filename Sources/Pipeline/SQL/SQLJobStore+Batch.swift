@@ -295,7 +295,9 @@ extension SQLJobStore {
                 guard !doomed.isEmpty else { return (0, 0) }
                 let list = try JSON(encoding: doomed.map { $0.string(0) }).text
                 let eventCount = try c.query("SELECT COUNT(*) FROM events WHERE job_id IN (\(ids))", .text(list)).first?.int(0) ?? 0
-                // Steps, assets and events go with their job (ON DELETE CASCADE, on both stores).
+                // Events are deleted here (PostgreSQL has no foreign key on them since migration
+                // 4); steps and assets go with their job (ON DELETE CASCADE).
+                try c.query("DELETE FROM events WHERE job_id IN (\(ids))", .text(list))
                 try c.query("DELETE FROM jobs WHERE id IN (\(ids))", .text(list))
                 return (doomed.count, eventCount)
             }
