@@ -16,6 +16,7 @@ struct Runner: AsyncParsableCommand {
             EventsCommand.self,
             CancelCommand.self,
             RetryCommand.self,
+            PruneCommand.self,
             JobsCommand.self,
             SpeakCommand.self,
             TranscribeCommand.self,

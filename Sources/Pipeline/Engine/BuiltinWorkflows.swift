@@ -1,11 +1,10 @@
 import Foundation
 
-/// `noop`: one step that does nothing; for tests and benchmarks of the engine itself.
+/// `noop`: a job without steps (output `{}`): only its claim and its completion touch the
+/// store; for tests and benchmarks of the queue itself.
 struct NoopWorkflow: Workflow {
     let name = "noop"
-    func steps(for input: JSON) throws -> [Step] {
-        [.step("noop") { _ in .emptyObject }]
-    }
+    func steps(for input: JSON) throws -> [Step] { [] }
 }
 
 /// `sleep` and `fail`: `steps` steps (`step1`, `step2`, …), each sleeping `sleep_ms`; the step

@@ -30,6 +30,8 @@ struct JobExecutor: Sendable {
             throw StepError(step: nil, underlying: StepFailure(
                 code: "invalid_plan", message: String(describing: error), retryable: false))
         }
+        // A job without steps: nothing to run or record; its completion is the only write.
+        if plan.isEmpty { return Outcome(output: .emptyObject, jobCompleted: false) }
         let finished = job.hasSteps ? try await StoreRetry.run { try await store.steps(of: job.lease.jobID) } : []
         var outputs: [String: JSON] = [:]
         for record in finished where record.status == .succeeded {

@@ -95,7 +95,25 @@ enum Migrations {
                 "CREATE INDEX jobs_finished_badly ON jobs (created_at) WHERE status IN ('dead', 'cancelled')",
             ]),
             (3, service(dialect, uuid: uuid)),
-        ]
+            // The claim's full order (priority DESC, run_at, created_at) per queue: the claim reads
+            // one index range per queue and stops after `limit` rows, whatever the backlog (the old
+            // index lacked `created_at`, so every queued row was read and sorted: ~30 ms at 20,000
+            // queued, ~700 ms at 200,000). Partial, so finished jobs are never read by a claim.
+            (4, [
+                """
+                CREATE INDEX jobs_claim_order ON jobs (queue, priority DESC, run_at, created_at)
+                WHERE status IN ('queued', 'retrying')
+                """,
+                "DROP INDEX IF EXISTS jobs_claimable",
+            ] + (dialect == .postgres ? [
+                // Every event row paid a foreign-key check (a `FOR KEY SHARE` lookup of its job:
+                // ~18 µs per row in EXPLAIN ANALYZE of the claim here; without it the claim and the
+                // completion touch 17-19 % fewer buffers). Events are written only by the store, in
+                // the transaction that changes their job, and deleted with it by `prune`; SQLite
+                // keeps its constraint (its checks are in-process and cheap).
+                "ALTER TABLE events DROP CONSTRAINT IF EXISTS events_job_id_fkey",
+            ] : [])),
+        ].sorted { $0.version < $1.version }
     }
 
     /// The HTTP service: tenants on jobs (with metadata, what triggered them and the hash of the

@@ -6,41 +6,74 @@ extension SQLJobStore {
             throw StoreError.invalidInput("workflow and queue must not be empty")
         }
         guard request.maxAttempts >= 1 else { throw StoreError.invalidInput("max attempts must be at least 1") }
-        let id = UUID()
         let key = request.uniqueKey ?? Self.defaultUniqueKey(request)
-        let trigger = request.trigger ?? source
         let backend = self.backend
-        let result = try await backend.transaction(write: true) { c -> EnqueueResult in
-            let inserted = try c.query(
-                """
-                INSERT INTO jobs (id, queue, workflow, status, priority, max_attempts, run_at, unique_key, input, created_at, updated_at,
-                  tenant, metadata, triggered_by, request_hash)
-                VALUES ($1, $2, $3, 'queued', $4, $5, COALESCE($6, {now}), $7, $8, {now}, {now}, $9, $10, $11, $12)
-                ON CONFLICT (unique_key) DO NOTHING RETURNING id
-                """,
-                .uuid(id), .text(request.queue), .text(request.workflow), .int(request.priority),
-                .int(request.maxAttempts), request.runAt.map { .int($0.unixMilliseconds) } ?? .null,
-                .text(key), .text(request.input.text), .text(request.tenant), .optional(request.metadata?.text),
-                .text(trigger), .optional(request.requestHash))
-            guard inserted.isEmpty else {
-                try Self.event(c, job: id, type: "job.enqueued", source: source, payload: jsonObject([
-                    "workflow": request.workflow, "queue": request.queue, "priority": request.priority,
-                    "run_at": request.runAt.map { $0.unixMilliseconds }, "trigger": trigger,
-                ]))
-                try backend.notifyWork(c, queue: request.queue)
-                return EnqueueResult(jobID: id, created: true)
-            }
-            let existing = try c.query("SELECT id, request_hash, tenant FROM jobs WHERE unique_key = $1", .text(key))
-            guard let row = existing.first else {
-                throw StoreError(.database, "enqueue", "unique key conflict without a job")
-            }
-            if row.string(2) != request.tenant || (request.requestHash != nil && row[1] != request.requestHash) {
-                throw StoreError(.conflict, "enqueue", "the key was used for another request")
-            }
-            return EnqueueResult(jobID: row.uuid(0), created: false)
+        return try await backend.transaction(write: true) { c in
+            let result = try Self.insertOne(c, request, key: key, source: source)
+            if result.created { try backend.notifyWork(c, queue: request.queue) }
+            return result
         }
-        return result
     }
+
+    /// Inserts one job with its `job.enqueued` event unless its key exists. - Returns: the job.
+    static func insertOne(_ c: any SQLConnection, _ request: EnqueueRequest, key: String, source: String) throws -> EnqueueResult {
+        let id = UUID()
+        let trigger = request.trigger ?? source
+        let inserted = try c.query(
+            """
+            INSERT INTO jobs (id, queue, workflow, status, priority, max_attempts, run_at, unique_key, input, created_at, updated_at,
+              tenant, metadata, triggered_by, request_hash)
+            VALUES ($1, $2, $3, 'queued', $4, $5, COALESCE($6, {now}), $7, $8, {now}, {now}, $9, $10, $11, $12)
+            ON CONFLICT (unique_key) DO NOTHING RETURNING id
+            """,
+            .uuid(id), .text(request.queue), .text(request.workflow), .int(request.priority),
+            .int(request.maxAttempts), request.runAt.map { .int($0.unixMilliseconds) } ?? .null,
+            .text(key), .text(request.input.text), .text(request.tenant), .optional(request.metadata?.text),
+            .text(trigger), .optional(request.requestHash))
+        guard inserted.isEmpty else {
+            try event(c, job: id, type: "job.enqueued", source: source, payload: jsonObject([
+                "workflow": request.workflow, "queue": request.queue, "priority": request.priority,
+                "run_at": request.runAt.map { $0.unixMilliseconds }, "trigger": trigger,
+            ]))
+            return EnqueueResult(jobID: id, created: true)
+        }
+        let existing = try c.query("SELECT id, request_hash, tenant FROM jobs WHERE unique_key = $1", .text(key))
+        guard let row = existing.first else {
+            throw StoreError(.database, "enqueue", "unique key conflict without a job")
+        }
+        // A key reused by another tenant, or an Idempotency-Key reused for another request.
+        if row.string(2) != request.tenant || (request.requestHash != nil && row[1] != request.requestHash) {
+            throw StoreError(.conflict, "enqueue", "the key was used for another request")
+        }
+        return EnqueueResult(jobID: try row.uuid(0), created: false)
+    }
+
+    /// The PostgreSQL claim: $1 worker id, $2 queues (a JSON array), $3 limit. One round trip:
+    /// pick with SKIP LOCKED, mark running, write the events. Each queue is read from its own
+    /// range of `jobs_claim_order` in the claim order (an index scan that stops after `limit`
+    /// rows), then the queues' heads are merged; rows a queue locked beyond the merged limit stay
+    /// unclaimed (other claimers skip them until this statement ends).
+    static let claimSQL = """
+        WITH picked AS (
+          SELECT c.id FROM jsonb_array_elements_text($2::jsonb) AS q(name) CROSS JOIN LATERAL (
+            SELECT id, priority, run_at, created_at FROM jobs
+            WHERE queue = q.name AND status IN ('queued', 'retrying') AND run_at <= {now}
+            ORDER BY priority DESC, run_at, created_at
+            LIMIT $3 FOR UPDATE SKIP LOCKED
+          ) c
+          ORDER BY c.priority DESC, c.run_at, c.created_at LIMIT $3
+        ), claimed AS (
+          UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lock_token = j.lock_token + 1,
+            locked_by = $1, heartbeat_at = {now}, updated_at = {now}
+          FROM picked WHERE j.id = picked.id
+          RETURNING j.id, j.workflow, j.queue, j.input, j.attempts, j.max_attempts, j.lock_token, j.priority, j.run_at,
+            EXISTS (SELECT 1 FROM steps s WHERE s.job_id = j.id)
+        ), logged AS (
+          INSERT INTO events (job_id, at, type, source, payload)
+          SELECT id, {now}, 'job.started', $1, jsonb_build_object('attempt', attempts) FROM claimed
+        )
+        SELECT * FROM claimed
+        """
 
     func claim(workerID: String, queues: [String], limit: Int) async throws -> [ClaimedJob] {
         guard limit > 0, !queues.isEmpty else { return [] }
@@ -48,28 +81,7 @@ extension SQLJobStore {
         let rows: [Row]
         switch backend.dialect {
         case .postgres:
-            // One round trip: pick with SKIP LOCKED, mark running, write the events.
-            rows = try await backend.single(
-                """
-                WITH picked AS (
-                  SELECT id FROM jobs
-                  WHERE status IN ('queued', 'retrying') AND run_at <= {now}
-                    AND queue IN (SELECT jsonb_array_elements_text($2::jsonb))
-                  ORDER BY priority DESC, run_at, created_at
-                  LIMIT $3 FOR UPDATE SKIP LOCKED
-                ), claimed AS (
-                  UPDATE jobs j SET status = 'running', attempts = j.attempts + 1, lock_token = j.lock_token + 1,
-                    locked_by = $1, heartbeat_at = {now}, updated_at = {now}
-                  FROM picked WHERE j.id = picked.id
-                  RETURNING j.id, j.workflow, j.queue, j.input, j.attempts, j.max_attempts, j.lock_token, j.priority, j.run_at,
-                    EXISTS (SELECT 1 FROM steps s WHERE s.job_id = j.id)
-                ), logged AS (
-                  INSERT INTO events (job_id, at, type, source, payload)
-                  SELECT id, {now}, 'job.started', $1, jsonb_build_object('attempt', attempts) FROM claimed
-                )
-                SELECT * FROM claimed
-                """,
-                [.text(workerID), .text(queuesJSON), .int(limit)])
+            rows = try await backend.single(Self.claimSQL, [.text(workerID), .text(queuesJSON), .int(limit)])
         case .sqlite:
             rows = try await backend.transaction(write: true) { c in
                 let claimed = try c.query(
@@ -100,20 +112,6 @@ extension SQLJobStore {
                     workflow: r.string(1), queue: r.string(2), input: JSON(unchecked: r.string(3)),
                     attempt: r.int(4), maxAttempts: r.int(5), hasSteps: !["f", "0", "false"].contains(r.string(9)))
             }
-    }
-
-    func heartbeat(_ leases: [Lease]) async throws -> [Lease] {
-        guard !leases.isEmpty else { return [] }
-        return try await backend.transaction(write: true) { c in
-            var lost: [Lease] = []
-            for lease in leases {
-                let rows = try c.query(
-                    "UPDATE jobs SET heartbeat_at = {now} WHERE id = $1 AND lock_token = $2 AND status = 'running' RETURNING id",
-                    .uuid(lease.jobID), .int(lease.token))
-                if rows.isEmpty { lost.append(lease) }
-            }
-            return lost
-        }
     }
 
     func rescueStale(olderThan: Duration, source: String) async throws -> [UUID] {

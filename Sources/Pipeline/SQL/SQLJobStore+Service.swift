@@ -107,7 +107,9 @@ extension SQLJobStore: ServiceStore {
                   let status = JobStatus(rawValue: row.string(0))
             else { throw StoreError(.notFound, "delete job", "no job \(id.uuidString.lowercased())") }
             guard status.isFinal else { return .notApplicable(status) }
-            // steps, events and assets go with the job (ON DELETE CASCADE).
+            // Steps and assets go with the job (ON DELETE CASCADE); events have no foreign key on
+            // PostgreSQL (migration 4), so they are deleted here.
+            try c.query("DELETE FROM events WHERE job_id = $1", .uuid(id))
             try c.query("DELETE FROM jobs WHERE id = $1", .uuid(id))
             return .done(from: status)
         }

@@ -24,7 +24,14 @@ final class SQLJobStore: JobStore {
 
     @discardableResult
     func migrate() async throws -> [Int] {
-        let migrations = Migrations.all(for: backend.dialect)
+        try await migrate(Migrations.all(for: backend.dialect))
+    }
+
+    /// Applies every version of `migrations` that `schema_migrations` lacks, lowest first: gaps
+    /// are filled (a database at 1, 2, 4 takes 3 when a build that has it runs).
+    @discardableResult
+    func migrate(_ migrations: [(version: Int, statements: [String])]) async throws -> [Int] {
+        let migrations = migrations.sorted { $0.version < $1.version }
         let backend = self.backend
         return try await backend.transaction(write: true) { c in
             try backend.lockForMigration(c)
@@ -67,7 +74,19 @@ final class SQLJobStore: JobStore {
             hasher.update(data: Data(part.utf8))
             hasher.update(data: Data([0]))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hex(hasher.finalize())
+    }
+
+    /// Lower-case hex, without a `String(format:)` per byte (bulk enqueues hash every item).
+    static func hex<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static let jobColumns = """

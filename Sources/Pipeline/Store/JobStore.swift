@@ -14,10 +14,16 @@ public protocol JobStore: Sendable {
     // MARK: Queue
     /// Inserts a job unless one with the same unique key exists; writes `job.enqueued`.
     func enqueue(_ request: EnqueueRequest, source: String) async throws -> EnqueueResult
+    /// Enqueues many jobs, many per statement (each job with its `job.enqueued` event in the same
+    /// transaction). Idempotent like `enqueue`; a key repeated in `requests` gives one job.
+    /// - Returns: one result per request, in order.
+    func enqueue(batch requests: [EnqueueRequest], source: String) async throws -> [EnqueueResult]
     /// Claims up to `limit` runnable jobs of `queues`, highest priority first, then oldest
     /// `run_at`; each becomes `running` with a new lease and a `job.started` event.
     func claim(workerID: String, queues: [String], limit: Int) async throws -> [ClaimedJob]
-    /// Refreshes the heartbeat of each lease. - Returns: the leases this worker lost.
+    /// Refreshes the heartbeat of each lease. - Returns: the leases this worker lost (rescued,
+    /// cancelled, claimed again); a job its own lease just finished (succeeded, retrying, or dead
+    /// by its own failure) is not lost, so a heartbeat racing a completion reports nothing.
     func heartbeat(_ leases: [Lease]) async throws -> [Lease]
     /// Returns running jobs whose heartbeat is older than `olderThan` to the queue (or to
     /// `dead` when their attempts are spent), with a `job.rescued` event. - Returns: their ids.
@@ -38,6 +44,10 @@ public protocol JobStore: Sendable {
     func reportProgress(_ lease: Lease, progress: Progress) async throws
     /// Finishes the job with `job.succeeded`.
     func completeJob(_ lease: Lease, output: JSON) async throws
+    /// Finishes many jobs with their `job.succeeded` events in one transaction (one statement on
+    /// PostgreSQL); fenced per lease, idempotent when an earlier call's answer was lost.
+    /// - Returns: the leases that were no longer held (those jobs were not touched).
+    func completeJobs(_ completions: [JobCompletion]) async throws -> [Lease]
     /// Fails this attempt: `retrying` after `retryDelay` (with `job.retrying`) while attempts
     /// remain and `permanent` is false, else `dead` (with `job.dead`). - Returns: the new status.
     func failJob(_ lease: Lease, error: JSON, retryDelay: Duration, permanent: Bool) async throws -> JobStatus
@@ -53,6 +63,10 @@ public protocol JobStore: Sendable {
     /// Redrives a dead or cancelled job: back to `queued` with its attempts reset
     /// (`job.redriven`); its finished steps stay finished.
     func retry(jobID: UUID, source: String) async throws -> ControlOutcome
+
+    /// Deletes jobs that finished (succeeded, dead, cancelled) more than `olderThan` ago, with
+    /// their steps, assets and events, in bounded batches.
+    func prune(olderThan: Duration) async throws -> PruneResult
 
     // MARK: Reads
     func job(_ id: UUID) async throws -> Job?

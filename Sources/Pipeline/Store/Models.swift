@@ -62,6 +62,24 @@ public struct Lease: Sendable, Hashable {
     public let workerID: String
 }
 
+/// A finished job's result, waiting to be written with others in one statement.
+public struct JobCompletion: Sendable {
+    public let lease: Lease
+    public let output: JSON
+    public init(lease: Lease, output: JSON) {
+        self.lease = lease
+        self.output = output
+    }
+}
+
+/// What `prune` removed.
+public struct PruneResult: Sendable, Hashable {
+    /// Finished jobs deleted (with their steps, assets and events).
+    public let jobs: Int
+    /// Their events.
+    public let events: Int
+}
+
 /// A job claimed by a worker.
 public struct ClaimedJob: Sendable {
     public let lease: Lease

@@ -13,7 +13,8 @@ extension Worker {
         do {
             let outcome = try await executor.execute(job)
             if !outcome.jobCompleted {
-                try await StoreRetry.run { try await store.completeJob(lease, output: outcome.output) }
+                // Jobs whose last write is the completion alone (no steps) share commits.
+                try await completions.complete(JobCompletion(lease: lease, output: outcome.output))
             }
             Counter(label: "runner_jobs_succeeded_total", dimensions: [("workflow", job.workflow)]).increment()
         } catch {
@@ -79,6 +80,7 @@ final class RunningJobs: Sendable {
         if stopNow { task.cancel() }
     }
     func remove(_ id: UUID) { entries.withLock { _ = $0.removeValue(forKey: id) } }
+    func contains(_ id: UUID) -> Bool { entries.withLock { $0[id] != nil } }
     func reason(_ id: UUID) -> StopReason? { entries.withLock { $0[id]?.reason } }
 
     func stop(_ id: UUID, reason: StopReason) {

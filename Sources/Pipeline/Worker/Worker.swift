@@ -15,6 +15,7 @@ public final class Worker: Service, Sendable {
     let executor: JobExecutor
     let running = RunningJobs()
     let wake = WakeSignal()
+    let completions: CompletionBatcher
     private let shuttingDown = Locked(false)
 
     public init(store: any JobStore, registry: WorkflowRegistry, configuration: WorkerConfiguration, logger: Logger) {
@@ -24,6 +25,8 @@ public final class Worker: Service, Sendable {
         logger[metadataKey: "worker"] = "\(configuration.workerID)"
         self.logger = logger
         self.executor = JobExecutor(store: store, registry: registry, logger: logger)
+        self.completions = CompletionBatcher(store: store, maxBatch: configuration.completionBatchSize,
+                                             delay: configuration.completionDelay)
     }
 
     /// Runs until a graceful shutdown (or cancellation, or idleness with `exitWhenIdle`).
@@ -119,7 +122,10 @@ public final class Worker: Service, Sendable {
             let leases = running.leases
             guard !leases.isEmpty else { continue }
             do {
-                for lost in try await store.heartbeat(leases) {
+                // The store reports a lease lost only when another party took the job (rescuer,
+                // cancel, a new claim), never for a job this worker finished meanwhile; a job no
+                // longer running here has nothing left to stop.
+                for lost in try await store.heartbeat(leases) where running.contains(lost.jobID) {
                     logger.warning("lost job", metadata: ["job.id": "\(lost.jobID.uuidString.lowercased())"])
                     running.stop(lost.jobID, reason: .leaseLost)
                 }

@@ -18,6 +18,10 @@ public struct WorkerConfiguration: Sendable {
     public var retryBaseDelay: Duration = .seconds(1)
     /// Stop when nothing is queued, retrying or running in the worker's queues (embedded runs).
     public var exitWhenIdle = false
+    /// Completions of jobs without steps are written together: at most this many per commit…
+    public var completionBatchSize = 500
+    /// …after waiting at most this long for others to join (an idle worker's added latency).
+    public var completionDelay: Duration = .milliseconds(2)
     /// Written into `locked_by` and every event's source.
     public var workerID: String = WorkerConfiguration.makeWorkerID()
 

@@ -89,7 +89,12 @@ struct CommandLineTests {
         let port = TestCluster.freePort()
         let worker = try RunnerProcess.worker(databaseURL: test.url, ["--metrics-port", String(port)])
         let id = try await test.store.enqueue("noop", #"{"metrics":true}"#)
-        #expect(try await eventually(timeout: .seconds(30)) { try await test.store.job(id)?.status == .succeeded })
+        let stepped = try await test.store.enqueue("sleep", #"{"steps":1}"#)
+        #expect(try await eventually(timeout: .seconds(30)) {
+            let first = try await test.store.job(id)?.status
+            let second = try await test.store.job(stepped)?.status
+            return first == .succeeded && second == .succeeded
+        })
         var body = ""
         _ = try await eventually(timeout: .seconds(10)) {
             guard let (data, _) = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)

@@ -23,7 +23,8 @@ final class RunnerProcess: @unchecked Sendable {
     }
 
     /// Starts `runner ARGS` with DATABASE_URL set; output goes to a log file in the scratch folder.
-    init(_ arguments: [String], databaseURL: String) throws {
+    /// `standardInput`: a file the process reads as its standard input.
+    init(_ arguments: [String], databaseURL: String, standardInput: URL? = nil) throws {
         process.executableURL = try Self.executable()
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
@@ -34,6 +35,7 @@ final class RunnerProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: logURL)
         process.standardOutput = log
         process.standardError = log
+        if let standardInput { process.standardInput = try FileHandle(forReadingFrom: standardInput) }
         try process.run()
     }
 

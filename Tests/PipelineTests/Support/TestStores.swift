@@ -29,6 +29,7 @@ struct TestStore: Sendable {
     }
 
     /// Runs SQL against the store directly (counting rows the way a user would with psql).
+    @discardableResult
     func rows(_ sql: String, _ params: [SQLValue] = []) async throws -> [Row] {
         let sqlStore = try #require(store as? SQLJobStore)
         return try await sqlStore.backend.single(sql, params)

@@ -34,3 +34,35 @@ struct RetryCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct PruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Delete finished jobs (succeeded, dead, cancelled) older than an age, with their steps, assets and events.")
+
+    @OptionGroup var store: StoreOptions
+    @Option(name: .customLong("older-than"), help: "Age of the finish time: 7d, 12h, 30m, 90s.") var olderThan: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        guard Self.age(olderThan) != nil else { throw ValidationError("--older-than: not an age: \(olderThan) (e.g. 7d, 12h)") }
+    }
+
+    func run() async throws {
+        let age = Self.age(olderThan)!
+        let result = try await withStore(store) { try await $0.prune(olderThan: age) }
+        if json {
+            printJSON(["jobs": result.jobs, "events": result.events])
+        } else {
+            print("pruned \(result.jobs) finished jobs and \(result.events) events older than \(olderThan)")
+        }
+    }
+
+    /// `7d`, or any duration `parseDuration` reads (`12h`, `30m`, `90s`).
+    static func age(_ text: String) -> Duration? {
+        if text.hasSuffix("d"), let days = Double(text.dropLast()), days >= 0 {
+            return .milliseconds(Int64(days * 86_400_000))
+        }
+        return parseDuration(text)
+    }
+}
