@@ -57,6 +57,11 @@ enum TextExtractor {
             result = ExtractedText(format: ext, encoding: decoded.encoding, title: title, chapters: chapters,
                                    warnings: decoded.warnings, characters: 0, author: author)
         }
+        // A NUL ends a C string: the speech engine would read the text only up to the first one and
+        // the job would succeed with the rest silently missing. Such a file is not plain text.
+        if result.chapters.contains(where: { $0.text.unicodeScalars.contains("\u{0}") || ($0.title?.unicodeScalars.contains("\u{0}") ?? false) }) {
+            throw containsNUL(path)
+        }
         result.chapters = result.chapters.filter { !$0.text.isEmpty }
         result.characters = result.chapters.reduce(0) { $0 + $1.text.count }
         guard result.characters > 0, result.chapters.contains(where: { $0.text.contains { $0.isLetter || $0.isNumber } }) else {
@@ -64,6 +69,20 @@ enum TextExtractor {
         }
         guard result.characters <= maxCharacters else { throw tooLong(path, "\(result.characters) characters") }
         return result
+    }
+
+    static func containsNUL(_ path: String) -> StepFailure {
+        var offset = ""
+        if (path as NSString).pathExtension.lowercased() != "epub", let data = FileManager.default.contents(atPath: path),
+            let first = data.firstIndex(of: 0)
+        {
+            offset = " (the first at byte \(first - data.startIndex))"
+        }
+        return StepFailure(
+            code: "binary_text",
+            message: "\((path as NSString).lastPathComponent) contains NUL bytes\(offset): it is not plain text; "
+                + "convert it to UTF-8 text (a UTF-16 file needs its byte-order mark) and run again",
+            retryable: false)
     }
 
     static func tooLong(_ path: String, _ what: String) -> StepFailure {

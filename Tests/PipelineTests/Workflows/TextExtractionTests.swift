@@ -85,6 +85,20 @@ struct TextExtractionTests {
         }
     }
 
+    /// Only the text before the first NUL used to be narrated, and the job succeeded.
+    @Test func textWithNULBytesIsRefusedNamingTheFileAndOffset() throws {
+        for (name, bytes) in [("nul.txt", Array("First part.".utf8) + [0] + Array(" Second part never read.".utf8)),
+                              ("nul.html", Array("<p>Before".utf8) + [0, 0] + Array(" after.</p>".utf8))] {
+            let path = try temp(name, bytes)
+            let error = #expect(throws: StepFailure.self) { try TextExtractor.extract(path: path, maxCharacters: 1000) }
+            #expect(error?.code == "binary_text")
+            #expect(error?.retryable == false)
+            #expect(error?.message.contains(name) == true && error?.message.contains("NUL") == true, "\(error?.message ?? "")")
+        }
+        let error = #expect(throws: StepFailure.self) { try TextExtractor.extract(path: try temp("n.txt", Array("Eleven char".utf8) + [0, 65]), maxCharacters: 1000) }
+        #expect(error?.message.contains("byte 11") == true)
+    }
+
     @Test func refusedInputsFailWithAClearCode() throws {
         let cases: [(String, [UInt8], String)] = [
             ("empty.txt", [], "empty_text"),
