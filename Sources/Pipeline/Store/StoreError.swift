@@ -3,6 +3,8 @@
 public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     enum Code: Sendable, Equatable {
         case connectionLost, database, leaseLost, notFound, invalidInput, unsupported
+        /// The database cannot be written at all (disk full, read-only, I/O error, corrupt file).
+        case unwritable
     }
     let code: Code
     let operation: String
@@ -23,6 +25,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugS
     public var isLeaseLost: Bool { code == .leaseLost }
     /// The job (or row) asked for does not exist.
     public var isNotFound: Bool { code == .notFound }
+    /// The database cannot be written (disk full, read-only, I/O error, corrupt): trying again
+    /// will not help, so a worker stops instead of waiting for a write that never succeeds.
+    public var isUnwritable: Bool { code == .unwritable }
 
     public var description: String { "\(operation): \(message)" }
     public var debugDescription: String { "StoreError(\(code), \(operation)): \(message)" }

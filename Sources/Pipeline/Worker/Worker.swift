@@ -16,6 +16,8 @@ public final class Worker: Service, Sendable {
     let running = RunningJobs()
     let wake = WakeSignal()
     private let shuttingDown = Locked(false)
+    /// The store error that made this worker stop (a database that cannot be written).
+    private let fatalError = Locked<StoreError?>(nil)
 
     public init(store: any JobStore, registry: WorkflowRegistry, configuration: WorkerConfiguration, logger: Logger) {
         self.store = store
@@ -27,6 +29,8 @@ public final class Worker: Service, Sendable {
     }
 
     /// Runs until a graceful shutdown (or cancellation, or idleness with `exitWhenIdle`).
+    /// - Throws: the `StoreError` that stopped it when the database cannot be written (disk
+    ///   full, read-only): no outcome could be recorded, so waiting would wait forever.
     public func run() async throws {
         store.onWork { [wake] in wake.signal() }
         logger.info("worker started", metadata: ["queues": "\(configuration.queues.joined(separator: ","))",
@@ -41,7 +45,25 @@ public final class Worker: Service, Sendable {
         await drain()
         background.cancel()
         await background.value
+        if let failure = fatalError.withLock({ $0 }) {
+            logger.error("worker stopped: the database cannot be written", metadata: ["error": "\(failure)"])
+            throw failure
+        }
         logger.info("worker stopped")
+    }
+
+    /// Stops the worker when `error` says the database cannot be written. - Returns: whether it did.
+    @discardableResult
+    func stopIfUnwritable(_ error: any Error) -> Bool {
+        guard let storeError = error as? StoreError, storeError.isUnwritable else { return false }
+        let first = fatalError.withLock { current -> Bool in
+            defer { if current == nil { current = storeError } }
+            return current == nil
+        }
+        if first { logger.error("the database cannot be written; stopping", metadata: ["error": "\(storeError)"]) }
+        shuttingDown.withLock { $0 = true }
+        wake.signal()
+        return true
     }
 
     private var isShuttingDown: Bool { shuttingDown.withLock { $0 } || Task.isCancelled }
@@ -61,6 +83,7 @@ public final class Worker: Service, Sendable {
                 jobs = try await store.claim(workerID: configuration.workerID, queues: configuration.queues, limit: free)
                 failures = 0
             } catch {
+                if stopIfUnwritable(error) { return }
                 failures += 1
                 if failures == 1 || failures % 20 == 0 {
                     logger.warning("claim failed", metadata: ["error": "\(error)"])
@@ -124,6 +147,7 @@ public final class Worker: Service, Sendable {
                     running.stop(lost.jobID, reason: .leaseLost)
                 }
             } catch {
+                stopIfUnwritable(error)
                 logger.debug("heartbeat failed", metadata: ["error": "\(error)"])
             }
         }
@@ -149,6 +173,7 @@ public final class Worker: Service, Sendable {
                     }
                 }
             } catch {
+                stopIfUnwritable(error)
                 logger.debug("rescue failed", metadata: ["error": "\(error)"])
             }
         }

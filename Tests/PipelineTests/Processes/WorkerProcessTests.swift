@@ -31,7 +31,7 @@ struct WorkerProcessTests {
         for type in ["job.started", "step.started", "step.succeeded", "job.succeeded"] {
             let row = try #require(try await test.rows(
                 "SELECT COUNT(*), COUNT(DISTINCT job_id) FROM events WHERE type = $1", [.text(type)]).first)
-            #expect(row.int(0) == total && row.int(1) == total, "\(type): \(row.values)")
+            #expect(try row.int(0) == total && row.int(1) == total, "\(type): \(row.values)")
         }
         let sources = try await test.rows("SELECT DISTINCT source FROM events WHERE type = 'job.succeeded'")
         #expect(sources.count >= 2, "jobs should be spread over the workers")
@@ -91,7 +91,7 @@ struct WorkerProcessTests {
         let sql = try #require(store as? SQLJobStore)
         let row = try #require(try await sql.backend.single(
             "SELECT COUNT(*), COUNT(DISTINCT job_id) FROM events WHERE type = 'job.succeeded'", []).first)
-        #expect(row.int(0) == total && row.int(1) == total)
+        #expect(try row.int(0) == total && row.int(1) == total)
         await store.close()
         await cluster.shutdown()
     }
