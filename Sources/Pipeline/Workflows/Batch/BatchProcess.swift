@@ -69,18 +69,36 @@ package struct BatchProcess: Sendable {
         var files: [BatchReport.File] = []
         var jobs: [(index: Int, id: UUID)] = []
         for entry in try BatchClassifier.entries(in: options.inputDirectory, excluding: options.localOutput) {
-            guard let workflow = entry.workflow else {
-                files.append(.init(path: entry.name, workflow: nil, status: "skipped", jobID: nil, newJob: false,
-                                   error: "not a text, audio or video file", manifest: nil, skippedSteps: []))
-                progress(.message("skipped  \(entry.name): not a text, audio or video file"))
+            let shown = Self.printable(entry.name)
+            if let problem = entry.problem {
+                files.append(.init(path: shown, workflow: nil, status: problem.status, jobID: nil, newJob: false,
+                                   error: problem.reason, manifest: nil, skippedSteps: []))
+                progress(.message("\(problem.status == "failed" ? "failed " : "skipped ") \(shown): \(problem.reason)"))
                 continue
             }
-            let (input, key) = try await prepare(paths: entry.paths, name: entry.name, workflow: workflow)
-            let result = try await store.enqueue(EnqueueRequest(workflow: workflow, input: input, uniqueKey: key), source: "runner-process")
-            files.append(.init(path: entry.name, workflow: workflow, status: "queued", jobID: result.jobID.uuidString.lowercased(),
-                               newJob: result.created, error: nil, manifest: nil, skippedSteps: []))
-            jobs.append((files.count - 1, result.jobID))
-            progress(.message("\(result.created ? "enqueued" : "found   ") \(workflow) \(entry.name) (job \(result.jobID.uuidString.lowercased().prefix(8)))"))
+            guard let workflow = entry.workflow else {
+                files.append(.init(path: shown, workflow: nil, status: "skipped", jobID: nil, newJob: false,
+                                   error: "not a text, audio or video file", manifest: nil, skippedSteps: []))
+                progress(.message("skipped  \(shown): not a text, audio or video file"))
+                continue
+            }
+            // One input that cannot be stored or enqueued fails alone; the others still run.
+            // A database that cannot be written stops the run: nothing else could be recorded.
+            do {
+                let (input, key) = try await prepare(paths: entry.paths, name: entry.name, workflow: workflow)
+                let result = try await store.enqueue(EnqueueRequest(workflow: workflow, input: input, uniqueKey: key), source: "runner-process")
+                files.append(.init(path: shown, workflow: workflow, status: "queued", jobID: result.jobID.uuidString.lowercased(),
+                                   newJob: result.created, error: nil, manifest: nil, skippedSteps: []))
+                jobs.append((files.count - 1, result.jobID))
+                progress(.message("\(result.created ? "enqueued" : "found   ") \(workflow) \(shown) (job \(result.jobID.uuidString.lowercased().prefix(8)))"))
+            } catch let error as StoreError where error.isUnwritable {
+                throw error
+            } catch {
+                let reason = Self.describe(error)
+                files.append(.init(path: shown, workflow: workflow, status: "failed", jobID: nil, newJob: false,
+                                   error: reason, manifest: nil, skippedSteps: []))
+                progress(.message("failed   \(shown): \(reason)"))
+            }
         }
         let ids = jobs.map(\.id)
         let names = jobs.map { files[$0.index].path }
@@ -141,6 +159,35 @@ package struct BatchProcess: Sendable {
         return []
     }
 
+    /// A file name as printed: newlines, tabs and other control characters escaped, so that one
+    /// name cannot break a line of the report.
+    static func printable(_ name: String) -> String {
+        guard name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return name }
+        return name.unicodeScalars.map { scalar -> String in
+            guard scalar.properties.generalCategory == .control else { return String(scalar) }
+            switch scalar {
+            case "\n": return "\\n"
+            case "\t": return "\\t"
+            case "\r": return "\\r"
+            default: return String(format: "\\x%02X", scalar.value)
+            }
+        }.joined()
+    }
+
+    /// A name a store key can hold: control characters (newline, tab…) become `_`.
+    static func storableName(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.generalCategory == .control ? "_" : $0 }))
+    }
+
+    /// An error in plain words for the report.
+    static func describe(_ error: any Error) -> String {
+        if let failure = error as? StepFailure { return failure.message }
+        if let error = error as? CocoaError, let path = error.filePath {
+            return "cannot read \((path as NSString).lastPathComponent): \(error.underlying.map { "\($0)" } ?? "file system error \(error.code.rawValue)")"
+        }
+        return "\(error)"
+    }
+
     static func errorText(_ json: String) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json }
         let step = (object["step"] as? String).map { " in \($0)" } ?? ""
@@ -153,7 +200,7 @@ package struct BatchProcess: Sendable {
         var parts: [SourcePart] = []
         for path in paths {
             let digest = try await runOnDedicatedThread(name: "storage") { try FileDigest.sha256(path: path) }
-            let fileName = (path as NSString).lastPathComponent
+            let fileName = Self.storableName((path as NSString).lastPathComponent)
             let sourceKey = "inputs/\(digest.hex)/\(fileName)"
             if try await services.storage.head(key: sourceKey) == nil {
                 _ = try await services.storage.put(file: path, key: sourceKey)
@@ -169,7 +216,7 @@ package struct BatchProcess: Sendable {
         } else {
             let transcriber = transcriberName()
             input = try JSON(encoding: TranscribeInput(
-                sourceKey: parts[0].sourceKey, name: paths.count > 1 ? name : parts[0].name, transcriber: transcriber,
+                sourceKey: parts[0].sourceKey, name: paths.count > 1 ? Self.storableName(name) : parts[0].name, transcriber: transcriber,
                 language: options.language, chunkSeconds: options.chunkSeconds,
                 summarize: transcriber != nil && services.environment.optional("GEMINI_API_KEY") != nil,
                 parts: paths.count > 1 ? parts : nil, chunkConcurrency: options.chunkConcurrency,
