@@ -23,11 +23,13 @@ final class RunnerProcess: @unchecked Sendable {
     }
 
     /// Starts `runner ARGS` with DATABASE_URL set; output goes to a log file in the scratch folder.
-    init(_ arguments: [String], databaseURL: String) throws {
+    /// An empty `databaseURL` leaves DATABASE_URL unset; `directory` is the working folder.
+    init(_ arguments: [String], databaseURL: String, directory: String? = nil) throws {
         process.executableURL = try Self.executable()
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = databaseURL
+        environment["DATABASE_URL"] = databaseURL.isEmpty ? nil : databaseURL
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.environment = environment
         logURL = TestEnvironment.scratchDirectory().appendingPathComponent("runner.log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)

@@ -31,7 +31,7 @@ struct EnqueueCommand: AsyncParsableCommand {
             return EnqueueRequest(workflow: workflow, input: document, queue: queue, priority: priority,
                                   maxAttempts: maxAttempts, runAt: when)
         }
-        let results = try await withStore(store) { store in
+        let results = try await withStore(store, create: true) { store in
             var results: [EnqueueResult] = []
             for request in requests { results.append(try await store.enqueue(request, source: "cli")) }
             return results
