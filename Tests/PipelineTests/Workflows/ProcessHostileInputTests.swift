@@ -69,6 +69,39 @@ struct ProcessHostileInputTests {
         #expect(report.table().split(separator: "\n").count >= report.files.count)
     }
 
+    /// A job that died stays dead on rerun (same content, same job): the report says how to run
+    /// it again, and `--retry-failed` does.
+    @Test func deadJobsOnRerunSayHowToRedriveAndRetryFailedDoes() async throws {
+        let root = NSTemporaryDirectory() + "redrive-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/in", withIntermediateDirectories: true)
+        try Data(Array("Before".utf8) + [0] + Array("after.".utf8)).write(to: URL(fileURLWithPath: root + "/in/nul.txt"))
+        let output = root + "/out"
+        let services = WorkflowServices(storage: try LocalStorage(root: output), environment: ProviderEnvironment([:]),
+                                        logger: Logger(label: "test"), scratch: root + "/scratch")
+        var options = BatchProcess.Options(inputDirectory: root + "/in", localOutput: output, databaseURL: "sqlite:\(output)/state.sqlite")
+        func run(_ options: BatchProcess.Options) async throws -> (BatchReport, [String]) {
+            let messages = Pipeline.Locked<[String]>([])
+            let report = try await BatchProcess(options: options, services: services).run { event in
+                if case .message(let text) = event { messages.withLock { $0.append(text) } }
+            }
+            return (report, messages.withLock { $0 })
+        }
+        let (first, _) = try await run(options)
+        #expect(first.files.map(\.status) == ["dead"])
+        let id = try #require(first.files.first?.jobID?.prefix(8))
+
+        let (again, _) = try await run(options)
+        #expect(again.table().contains("dead (earlier run)"))
+        #expect(again.table().contains("runner retry \(id)"), "\(again.table())")
+
+        options.retryFailed = true
+        let (retried, messages) = try await run(options)
+        #expect(messages.contains { $0.contains("retrying nul.txt: job \(id) was dead") }, "\(messages)")
+        #expect(retried.files.first?.newJob == true && retried.files.first?.status == "dead")
+        #expect(!retried.table().contains("(earlier run)"))
+    }
+
     /// `runner chunk` walks folders the same way and takes the same extensions as `process`.
     @Test func chunkSeesTheSameEntriesAndExtensions() throws {
         let (root, input) = try Self.oddFolder()

@@ -35,6 +35,8 @@ package struct BatchProcess: Sendable {
         package var style: String?
         /// `--segments N`: Gemini proposes about N titled sections (chapters) of a narrated text.
         package var segments: Int?
+        /// `--retry-failed`: queue again the jobs an earlier run left dead or cancelled.
+        package var retryFailed = false
 
         package init(inputDirectory: String, localOutput: String?, databaseURL: String) {
             self.inputDirectory = inputDirectory
@@ -87,10 +89,18 @@ package struct BatchProcess: Sendable {
             do {
                 let (input, key) = try await prepare(paths: entry.paths, name: entry.name, workflow: workflow)
                 let result = try await store.enqueue(EnqueueRequest(workflow: workflow, input: input, uniqueKey: key), source: "runner-process")
+                var newJob = result.created
+                if !result.created, options.retryFailed, let earlier = try await store.job(result.jobID),
+                    earlier.status == .dead || earlier.status == .cancelled,
+                    case .done = try await store.retry(jobID: result.jobID, source: "runner-process")
+                {
+                    progress(.message("retrying \(shown): job \(result.jobID.uuidString.lowercased().prefix(8)) was \(earlier.status.rawValue) after an earlier run"))
+                    newJob = true  // it runs in this batch
+                }
                 files.append(.init(path: shown, workflow: workflow, status: "queued", jobID: result.jobID.uuidString.lowercased(),
-                                   newJob: result.created, error: nil, manifest: nil, skippedSteps: []))
+                                   newJob: newJob, error: nil, manifest: nil, skippedSteps: []))
                 jobs.append((files.count - 1, result.jobID))
-                progress(.message("\(result.created ? "enqueued" : "found   ") \(workflow) \(shown) (job \(result.jobID.uuidString.lowercased().prefix(8)))"))
+                progress(.message("\(newJob ? "enqueued" : "found   ") \(workflow) \(shown) (job \(result.jobID.uuidString.lowercased().prefix(8)))"))
             } catch let error as StoreError where error.isUnwritable {
                 throw error
             } catch {

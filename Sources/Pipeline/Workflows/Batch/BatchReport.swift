@@ -40,7 +40,12 @@ package struct BatchReport: Codable, Sendable {
             if file.error == nil, let first = file.skippedSteps.first {
                 detail += "  (skipped \(file.skippedSteps.map(\.step).joined(separator: ", ")): set \(first.enableWith))"
             }
-            let status = file.status + (file.newJob || file.jobID == nil ? "" : " (earlier run)")
+            let earlier = !file.newJob && file.jobID != nil
+            let status = file.status + (earlier ? " (earlier run)" : "")
+            if earlier, file.status == "dead" || file.status == "cancelled", let id = file.jobID {
+                // A rerun finds the same job (same content and options): say how to run it again.
+                detail += "  (run it again: runner retry \(id.prefix(8)), or runner process --retry-failed)"
+            }
             return [file.path, file.workflow ?? "-", status, detail]
         }
         let header = ["file", "workflow", "status", "outputs / error"]

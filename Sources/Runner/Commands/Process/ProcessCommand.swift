@@ -39,6 +39,8 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "Speech requests in flight at once per remote engine (the provider limit).") var speechConcurrency: Int = 8
     @Option(help: "Jobs run at once.") var concurrency: Int = 2
     @Option(help: "S3 endpoint URL (with --out s3://…).") var endpoint: String?
+    @Flag(help: "Queue again the files whose job an earlier run left dead or cancelled (otherwise they are reported as they are).")
+    var retryFailed = false
     @Flag(help: "Print the report as JSON.") var json = false
     @OptionGroup var global: GlobalOptions
 
@@ -87,6 +89,7 @@ struct ProcessCommand: AsyncParsableCommand {
         options.translateTo = translateTo
         options.style = style
         options.segments = segments
+        options.retryFailed = retryFailed
         let batch = BatchProcess(options: options, services: services)
         let report = try await batch.run { event in display?.handle(event) }
         display?.finish()
