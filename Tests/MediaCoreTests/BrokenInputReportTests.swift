@@ -74,4 +74,25 @@ struct BrokenInputReportTests {
         #expect(manifest.source.audioStreamIndex == 0)
         #expect(manifest.warnings.contains { $0.contains("2 audio streams; stream #0 was used") }, "\(manifest.warnings)")
     }
+
+    @Test("an mp3 with a 2 MB ID3 tag: tags printed short and clean, the bit rate is the audio's")
+    func hugeID3Tag() throws {
+        let dir = try TemporaryDirectory()
+        func syncsafe(_ n: Int) -> [UInt8] { [UInt8((n >> 21) & 0x7F), UInt8((n >> 14) & 0x7F), UInt8((n >> 7) & 0x7F), UInt8(n & 0x7F)] }
+        func frame(_ id: String, _ payload: [UInt8]) -> [UInt8] {
+            Array(id.utf8) + withUnsafeBytes(of: UInt32(payload.count).bigEndian, Array.init) + [0, 0] + payload
+        }
+        let size = 2 << 20
+        let frames = frame("TIT2", [3] + [UInt8](repeating: 1, count: size)) + frame("TPE1", [3] + [UInt8](repeating: 0x41, count: size))
+        let tag = Array("ID3".utf8) + [3, 0, 0] + syncsafe(frames.count) + frames
+        let audio = try Data(contentsOf: URL(fileURLWithPath: fixtures + "/formats/bare.mp3"))
+        try (Data(tag) + audio).write(to: URL(fileURLWithPath: dir.file("tagged.mp3")))
+
+        let info = try MediaProbe.probe(path: dir.file("tagged.mp3"))
+        #expect(info.tags.values.reduce(0) { $0 + $1.count } < 1000)
+        #expect(info.tags.values.allSatisfy { !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+        #expect(info.tags["artist"]?.hasSuffix("… (\(size) characters)") == true, "\(info.tags)")
+        let plain = try MediaProbe.probe(path: fixtures + "/formats/bare.mp3")
+        #expect(info.bitRate == info.audio?.bitRate && (info.bitRate ?? 0) <= 2 * (plain.bitRate ?? 0), "\(info.bitRate ?? 0)")
+    }
 }
