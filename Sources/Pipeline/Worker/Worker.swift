@@ -126,7 +126,21 @@ public final class Worker: Service, Sendable {
         if !left.isEmpty {
             logger.info("releasing unfinished jobs", metadata: ["count": "\(left.count)"])
         }
-        for task in left { await task.value }
+        // A cancelled job releases itself when its step notices. One stuck in C work that does
+        // not check for cancellation would hold the shutdown indefinitely: after a few seconds
+        // its job is released here, and whatever the task writes later is fenced off.
+        let stopDeadline = ContinuousClock.now + .seconds(5)
+        while running.count > 0, ContinuousClock.now < stopDeadline {
+            await wake.wait(timeout: .milliseconds(50))
+        }
+        for lease in running.leases {
+            do {
+                try await StoreRetry.run { try await store.releaseJob(lease, reason: "shutdown") }
+                Counter(label: "runner_jobs_released_total").increment()
+            } catch {
+                logger.warning("could not release job", metadata: ["job.id": "\(lease.jobID.uuidString.lowercased())", "error": "\(error)"])
+            }
+        }
     }
 
     private func backgroundLoops() async {

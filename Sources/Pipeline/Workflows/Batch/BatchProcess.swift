@@ -3,6 +3,7 @@ import Foundation
 import MediaCore
 import Logging
 import Providers
+import ServiceLifecycle
 
 /// `runner process DIR`: one job per file (narrate for text, transcribe for audio/video),
 /// enqueued idempotently (the unique key hashes the content, the workflow and its options),
@@ -122,6 +123,9 @@ package struct BatchProcess: Sendable {
             configuration.exitWhenIdle = true
             configuration.pollInterval = .milliseconds(200)
             configuration.retryBaseDelay = .milliseconds(500)
+            // On SIGINT/SIGTERM (run inside a ServiceGroup): stop claiming, give running jobs a
+            // little time, then release them to the queue for the next run.
+            configuration.shutdownGrace = .seconds(5)
             if options.databaseURL.hasPrefix("sqlite:") {
                 // One process owns an embedded database: a job left running by a killed run is
                 // taken back quickly.
@@ -129,13 +133,19 @@ package struct BatchProcess: Sendable {
             }
             try await Worker(store: store, registry: registry, configuration: configuration, logger: services.logger).run()
         }
-        while true {  // without a local worker: wait for the fleet
+        let interrupted = Task.isShuttingDownGracefully
+        while !interrupted {  // without a local worker: wait for the fleet
             var open = false
             for job in jobs where !(try await store.job(job.id)?.status.isFinal ?? true) { open = true }
             if !open { break }
             try await Task.sleep(for: .milliseconds(500))
+            if Task.isShuttingDownGracefully { break }
         }
-        await watcher.value  // its last pass reports every job's end
+        if interrupted || Task.isShuttingDownGracefully {
+            watcher.cancel()
+        } else {
+            await watcher.value  // its last pass reports every job's end
+        }
         for (index, id) in jobs {
             guard let job = try await store.job(id) else { continue }
             files[index].status = job.status.rawValue
@@ -153,8 +163,10 @@ package struct BatchProcess: Sendable {
             }
         }
         let elapsed = ContinuousClock.now - started
-        return BatchReport(output: services.storage.uri(for: "jobs/"), database: DatabaseURL.redact(options.databaseURL), files: files,
-                           elapsedSeconds: Double(elapsed.nanoseconds) / 1e9)
+        var report = BatchReport(output: services.storage.uri(for: "jobs/"), database: DatabaseURL.redact(options.databaseURL), files: files,
+                                 elapsedSeconds: Double(elapsed.nanoseconds) / 1e9)
+        report.interrupted = interrupted || Task.isShuttingDownGracefully
+        return report
     }
 
     static func skipped(_ input: TranscribeInput) -> [SkippedStep] {

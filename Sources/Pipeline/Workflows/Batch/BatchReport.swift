@@ -27,8 +27,10 @@ package struct BatchReport: Codable, Sendable {
     package var database: String
     package var files: [File]
     package var elapsedSeconds: Double
+    /// The run was stopped by SIGINT or SIGTERM: unfinished jobs were released to the queue.
+    package var interrupted = false
 
-    enum CodingKeys: String, CodingKey { case output, database, files, elapsedSeconds = "elapsed_seconds" }
+    enum CodingKeys: String, CodingKey { case output, database, files, elapsedSeconds = "elapsed_seconds", interrupted }
 
     /// True when every file that had a workflow succeeded.
     package var succeeded: Bool { files.allSatisfy { $0.status == "succeeded" || $0.status == "skipped" } }
