@@ -24,11 +24,12 @@ final class RunnerProcess: @unchecked Sendable {
 
     /// Starts `runner ARGS` with DATABASE_URL set; output goes to a log file in the scratch folder.
     /// An empty `databaseURL` leaves DATABASE_URL unset; `directory` is the working folder.
-    init(_ arguments: [String], databaseURL: String, directory: String? = nil) throws {
+    init(_ arguments: [String], databaseURL: String, directory: String? = nil, environment extra: [String: String] = [:]) throws {
         process.executableURL = try Self.executable()
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = databaseURL.isEmpty ? nil : databaseURL
+        environment.merge(extra) { $1 }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.environment = environment
         logURL = TestEnvironment.scratchDirectory().appendingPathComponent("runner.log")

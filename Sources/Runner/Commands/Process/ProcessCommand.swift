@@ -67,6 +67,7 @@ struct ProcessCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        defer { ScratchSpace.removeProcessFolder() }  // a killed run's is removed by the next start
         let display = json ? nil : ProgressDisplay()
         var logLines: (@Sendable (String) -> Void)?
         if let display { logLines = { display.handle(.message($0), to: .standardError) } }
