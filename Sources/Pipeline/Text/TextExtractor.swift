@@ -31,7 +31,10 @@ enum TextExtractor {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         // Four bytes per character at most in UTF-8: a larger plain file cannot be under the limit.
-        if ext != "epub", size > maxCharacters * 4 + 4 {
+        // HTML is mostly markup: its limit is on the text extracted (below); the bound here only
+        // keeps a huge file from being read (the same budget as an epub's).
+        let isHTML = ["html", "htm", "xhtml"].contains(ext)
+        if ext != "epub", size > (isHTML ? min(Int(EpubText.maxUncompressedBytes), maxCharacters * 16 + (1 << 20)) : maxCharacters * 4 + 4) {
             throw tooLong(path, "\(size) bytes")
         }
         var result: ExtractedText
