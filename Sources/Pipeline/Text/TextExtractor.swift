@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 
 /// A chapter of extracted text: paragraphs separated by blank lines.
 struct ExtractedChapter: Codable, Sendable, Equatable {
@@ -28,6 +29,11 @@ enum TextExtractor {
         guard extensions.contains(ext) else {
             throw StepFailure(code: "unsupported_format", message: "\((path as NSString).lastPathComponent): .\(ext) is not a text format", retryable: false)
         }
+        do {
+            try checkReadableRegularFile(path)  // a FIFO would block the read
+        } catch let error as MediaError where error.code != .notMedia {
+            throw StepFailure(code: "unreadable", message: "cannot read \((path as NSString).lastPathComponent): \(error.reason)", retryable: false)
+        } catch is MediaError {}  // empty: reported as "contains no text" below
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         // Four bytes per character at most in UTF-8: a larger plain file cannot be under the limit.
@@ -42,7 +48,7 @@ enum TextExtractor {
             result = try EpubText.extract(path: path, maxCharacters: maxCharacters)
         } else {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw StepFailure(code: "unreadable", message: "cannot read \(path)", retryable: false)
+                throw StepFailure(code: "unreadable", message: "cannot read \((path as NSString).lastPathComponent)", retryable: false)
             }
             let decoded = TextDecoding.decode(data)
             var title: String?

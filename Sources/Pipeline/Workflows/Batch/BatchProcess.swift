@@ -204,8 +204,8 @@ package struct BatchProcess: Sendable {
     /// An error in plain words for the report.
     static func describe(_ error: any Error) -> String {
         if let failure = error as? StepFailure { return failure.message }
-        if let error = error as? CocoaError, let path = error.filePath {
-            return "cannot read \((path as NSString).lastPathComponent): \(error.underlying.map { "\($0)" } ?? "file system error \(error.code.rawValue)")"
+        if let error = error as? CocoaError {
+            return "cannot read \(((error.filePath ?? "the file") as NSString).lastPathComponent): \(plainFileReason(error))"
         }
         return "\(error)"
     }
