@@ -161,6 +161,11 @@ package final class FakeProviders: Sendable {
             var response = api.errorResponse(status: status, retryDelay: retryDelay)
             if let retryAfter { response.headers.append(("Retry-After", retryAfter)) }
             return response
+        case .echoKey(let status):
+            let key = request.bearerToken ?? request.header("x-goog-api-key") ?? request.query["key"] ?? "no-key"
+            var response = api.errorResponse(status: status, retryDelay: nil)
+            response.headers.append(("x-request-id", "req-\(key)"))
+            return response
         case .hang:
             return FakeResponse(status: 200, action: .hang)
         case .dropConnection:

@@ -71,6 +71,18 @@ struct ChunkerTests {
         #expect(chunker.peakHeldFrames <= 4096 + format.sampleRate / 100)
     }
 
+    @Test("an input whose length is an exact multiple of the maximum ends with an \"end\" cut", arguments: [.silence, .fixed] as [SplitMode])
+    func exactMultipleEndsWithEnd(split: SplitMode) throws {
+        let format = AudioFormat(sampleRate: 16_000, channels: 1)
+        let samples = Signals.noise(seconds: 30, rate: 16_000, channels: 1)
+        for block in [4096, 160_000] {
+            let (sink, _) = try chunk(samples, format: format, options: options(max: 10, split: split), block: block)
+            #expect(sink.boundaries.map(\.cut) == [.max, .max, .end], "block \(block)")
+            #expect(sink.boundaries.map(\.frames) == [160_000, 160_000, 160_000])
+            #expect(Array(sink.chunks.joined()) == samples)
+        }
+    }
+
     @Test("no chunk but the last is shorter than the minimum")
     func minimumLength() throws {
         let format = AudioFormat(sampleRate: 16_000, channels: 1)

@@ -17,6 +17,9 @@ package enum Fault: Sendable, Equatable, CustomStringConvertible {
     case malformedBody
     /// Gemini: 200 with `finishReason: OTHER` and `content: {}` (no audio, no text).
     case geminiNoContent
+    /// An error status whose `x-request-id` header and error message echo the credential the
+    /// request carried, as a careless proxy or endpoint might.
+    case echoKey(Int)
 
     package var description: String {
         switch self {
@@ -28,11 +31,12 @@ package enum Fault: Sendable, Equatable, CustomStringConvertible {
         case .truncatedBody: "truncate"
         case .malformedBody: "malformed"
         case .geminiNoContent: "gemini-no-content"
+        case .echoKey(let code): "echo-key:\(code)"
         }
     }
 
     /// Parses the `--fault` flag syntax: `429`, `429:retry-after=2`, `503`, `hang`, `drop`,
-    /// `truncate`, `malformed`, `gemini-no-content`, `latency=250ms`.
+    /// `truncate`, `malformed`, `gemini-no-content`, `echo-key:401`, `latency=250ms`.
     package init?(flag: String) {
         let parts = flag.split(separator: ":").map(String.init)
         guard let head = parts.first else { return nil }
@@ -42,6 +46,7 @@ package enum Fault: Sendable, Equatable, CustomStringConvertible {
         case "truncate": self = .truncatedBody
         case "malformed": self = .malformedBody
         case "gemini-no-content": self = .geminiNoContent
+        case "echo-key": self = .echoKey(parts.count > 1 ? Int(parts[1]) ?? 400 : 400)
         default:
             if head.hasPrefix("latency="), let ms = Int(head.dropFirst(8).replacingOccurrences(of: "ms", with: "")) {
                 self = .latency(.milliseconds(ms))

@@ -72,12 +72,20 @@ package enum ChunkFileJob {
 
         let info = decoder.info
         let audio = info.audio!
+        let decoded = Double(frames) / Double(options.audio.sampleRate)
+        var warnings = decoder.warnings
+        if let warning = durationWarning(decoded: decoded, declared: info.durationSeconds) { warnings.append(warning) }
+        let audioStreams = info.streams.filter { $0.kind == .audio }.count
+        if audioStreams > 1 {
+            warnings.append("the file holds \(audioStreams) audio streams; stream #\(info.audioStreamIndex ?? 0) was used")
+        }
         let manifest = ChunkManifest(
             source: .init(path: input, sha256: digest.hex, bytes: digest.bytes, format: info.container, codec: audio.codec,
-                          durationSeconds: Double(frames) / Double(options.audio.sampleRate),
+                          durationSeconds: decoded,
                           declaredDurationSeconds: info.durationSeconds,
-                          sampleRate: audio.sampleRate ?? 0, channels: audio.channels ?? 0),
-            output: options.manifestOutput, options: options.chunking, chunks: sink.chunks, warnings: decoder.warnings)
+                          sampleRate: audio.sampleRate ?? 0, channels: audio.channels ?? 0,
+                          audioStreamIndex: info.audioStreamIndex, audioStreams: audioStreams),
+            output: options.manifestOutput, options: options.chunking, chunks: sink.chunks, warnings: warnings)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         do {
@@ -86,6 +94,13 @@ package enum ChunkFileJob {
             throw MediaError(.io, path: manifestPath, reason: "cannot write manifest: \(error.localizedDescription)")
         }
         return (manifest, false)
+    }
+
+    /// A warning when the audio decoded is shorter or longer than the container declares by more
+    /// than half a second and 2 % (a truncated or damaged file), else nil.
+    package static func durationWarning(decoded: Double, declared: Double?) -> String? {
+        guard let declared, declared > 0, abs(decoded - declared) > max(0.5, declared * 0.02) else { return nil }
+        return String(format: "decoded %.1f s of the %.1f s the file declares: it is probably truncated or damaged", decoded, declared)
     }
 
     private static func chunksPresent(_ manifest: ChunkManifest, in directory: String) -> Bool {

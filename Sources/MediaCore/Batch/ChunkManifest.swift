@@ -13,12 +13,17 @@ public struct ChunkManifest: Codable, Sendable, Equatable {
         public var declaredDurationSeconds: Double?
         public var sampleRate: Int
         public var channels: Int
+        /// The index of the audio stream decoded (FFmpeg's best one), and how many audio streams
+        /// the file holds: a file with several tracks says which one was used.
+        public var audioStreamIndex: Int?
+        public var audioStreams: Int?
 
         enum CodingKeys: String, CodingKey {
             case path, sha256, bytes, format, codec, channels
             case durationSeconds = "duration_seconds"
             case declaredDurationSeconds = "declared_duration_seconds"
             case sampleRate = "sample_rate"
+            case audioStreamIndex = "audio_stream_index", audioStreams = "audio_streams"
         }
     }
 

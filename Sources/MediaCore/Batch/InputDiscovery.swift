@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The files a batch will work on, found from the paths a user gave.
 public struct DiscoveredInputs: Sendable {
@@ -16,7 +19,8 @@ public struct DiscoveredInputs: Sendable {
 
 /// Finds the inputs of a batch: files as given, directories walked recursively in name order.
 public enum InputDiscovery {
-    /// File name extensions of audio and video files FFmpeg reads.
+    /// File name extensions of audio and video files FFmpeg reads: the one list `runner chunk`
+    /// and `runner process` both use.
     public static let mediaExtensions: Set<String> = [
         "mp3", "wav", "wave", "flac", "ogg", "oga", "opus", "m4a", "m4b", "aac", "mp4", "m4v", "mkv", "mka",
         "webm", "mov", "wma", "wmv", "aif", "aiff", "aifc", "amr", "3gp", "caf", "ac3", "eac3", "au", "snd",
@@ -30,7 +34,6 @@ public enum InputDiscovery {
     /// - Parameter excluding: a folder never walked into (the output folder).
     public static func discover(_ paths: [String], excluding: String? = nil) -> DiscoveredInputs {
         let fm = FileManager.default
-        let excluded = excluding.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         var result = DiscoveredInputs()
         var names: [String: String] = [:]
         func add(_ path: String, name: String) {
@@ -48,31 +51,22 @@ public enum InputDiscovery {
                 continue
             }
             guard isDirectory.boolValue else {
+                var info = stat()
+                if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                    result.failures.append((path, "not a regular file (a FIFO, socket or device cannot be chunked)"))
+                    continue
+                }
                 add(path, name: (path as NSString).lastPathComponent)
                 continue
             }
-            guard let walker = fm.enumerator(atPath: path) else {
-                result.failures.append((path, "cannot read the directory"))
-                continue
-            }
-            var found: [String] = []
-            while let relative = walker.nextObject() as? String {
-                let full = (path as NSString).appendingPathComponent(relative)
-                if let excluded, URL(fileURLWithPath: full).standardizedFileURL.path == excluded {
-                    walker.skipDescendants()
-                    continue
-                }
-                var childIsDirectory: ObjCBool = false
-                if fm.fileExists(atPath: full, isDirectory: &childIsDirectory), !childIsDirectory.boolValue {
-                    found.append(relative)
-                }
-            }
-            for relative in found.sorted() {
-                let full = (path as NSString).appendingPathComponent(relative)
-                if isMediaFile(relative) {
-                    add(full, name: relative)
-                } else {
-                    result.skipped.append((full, "not an audio or video file"))
+            // The same walk as `runner process`: hidden files, links, FIFOs and undecodable
+            // names are reported, never dropped without a word.
+            for entry in DirectoryScan.walk(path, excluding: excluding).entries {
+                switch entry.outcome {
+                case .file where isMediaFile(entry.relative): add(entry.path, name: entry.relative)
+                case .file: result.skipped.append((entry.path, "not an audio or video file"))
+                case .skipped(let reason): result.skipped.append((entry.path, reason))
+                case .failed(let reason): result.failures.append((entry.path, reason))
                 }
             }
         }

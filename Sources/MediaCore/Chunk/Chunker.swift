@@ -28,6 +28,9 @@ public final class Chunker {
     private var lastCut: Int64 = 0
     private var written: Int64 = 0
     private var chunkOpen = false
+    /// The chunk reached `maxSeconds`; it is cut when more input arrives, so that an input
+    /// ending exactly there closes it as `.end` rather than `.max`.
+    private var cutPending = false
     /// Samples of frames `[heldStart, position)` live at `held[heldHead...]`.
     private var held: [Float] = []
     private var heldHead = 0
@@ -54,6 +57,10 @@ public final class Chunker {
         precondition(samples.count % channels == 0, "partial frame")
         var offset = 0
         while offset < samples.count {
+            if cutPending {
+                cutPending = false
+                try cut(at: decideCut())
+            }
             let untilDecision = Int(chunkStart + maxFrames - position)
             let frames = min((samples.count - offset) / channels, untilDecision)
             let piece = UnsafeBufferPointer(rebasing: samples[offset..<(offset + frames * channels)])
@@ -62,9 +69,7 @@ public final class Chunker {
             position += Int64(frames)
             offset += frames * channels
             peakHeldFrames = max(peakHeldFrames, (held.count - heldHead) / channels)
-            if position == chunkStart + maxFrames {
-                try cut(at: decideCut())
-            }
+            if position == chunkStart + maxFrames { cutPending = true }
             try commit(upTo: safeFrame())
         }
     }
@@ -72,6 +77,7 @@ public final class Chunker {
     /// Ends the last chunk at the end of the input. Returns every chunk's boundary.
     @discardableResult
     public func finish() throws -> [ChunkBoundary] {
+        cutPending = false  // the input ended exactly at the maximum: the chunk is whole
         if position > lastCut || (boundaries.isEmpty && position > 0) {
             try commit(upTo: position)
             try closeChunk(at: position, reason: .end)

@@ -28,8 +28,16 @@ public final class AudioDecoder {
         info = MediaProbe.info(of: input)
         guard let index = info.audioStreamIndex else {
             let kinds = info.streams.map(\.kind.rawValue)
-            throw MediaError(.noAudio, path: path,
-                reason: kinds.isEmpty ? "the file holds no streams" : "the file holds only \(kinds.joined(separator: ", ")) streams")
+            let reason: String
+            if let unusable = info.streams.first(where: { $0.kind == .audio }) {
+                // FFmpeg saw an audio stream but not its rate or channels: a damaged file, or
+                // bytes that are not what the extension says.
+                reason = "its \(unusable.codec) audio stream has no usable sample rate or channel count "
+                    + "(\(unusable.sampleRate ?? 0) Hz, \(unusable.channels ?? 0) channels): the file is damaged or not really \(unusable.codec)"
+            } else {
+                reason = kinds.isEmpty ? "the file holds no streams" : "the file holds only \(Set(kinds).sorted().joined(separator: ", ")) streams"
+            }
+            throw MediaError(.noAudio, path: path, reason: reason)
         }
         audioIndex = index
         for other in 0..<input.streamCount where other != index {

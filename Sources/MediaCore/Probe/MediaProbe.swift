@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import Foundation
 
 /// Reads what a media file holds without decoding it.
 public enum MediaProbe {
@@ -17,12 +18,18 @@ public enum MediaProbe {
         for index in 0..<input.streamCount {
             streams.append(streamInfo(input.stream(index), index: index))
         }
+        // FFmpeg estimates a container's bit rate from the file size, tags included: a 10 MB ID3
+        // tag on a few seconds of audio makes tens of Mb/s. Beyond twice what the streams
+        // declare, the streams' sum is the better answer.
+        var bitRate = ctx.bit_rate > 0 ? Int(ctx.bit_rate) : nil
+        let streamsRate = streams.compactMap(\.bitRate).reduce(0, +)
+        if let estimate = bitRate, streamsRate > 0, estimate > 2 * streamsRate { bitRate = streamsRate }
         return MediaInfo(
             path: input.path,
             container: ctx.iformat.map { String(cString: $0.pointee.name) } ?? "unknown",
             containerLongName: ctx.iformat.flatMap { $0.pointee.long_name.map { String(cString: $0) } },
             durationSeconds: duration,
-            bitRate: ctx.bit_rate > 0 ? Int(ctx.bit_rate) : nil,
+            bitRate: bitRate,
             tags: dictionary(ctx.metadata),
             streams: streams,
             audioStreamIndex: input.bestAudioStreamIndex())
@@ -70,13 +77,32 @@ public enum MediaProbe {
         return info
     }
 
+    /// Longest tag value kept, in characters, and most tags kept: tags are the file's own text,
+    /// and a hostile file can make them megabytes long.
+    static let maxTagCharacters = 256
+    static let maxTags = 64
+
+    /// The tags, printable: control characters become spaces, values are cut at
+    /// `maxTagCharacters` with the full length noted, and at most `maxTags` are kept.
     private static func dictionary(_ dict: OpaquePointer?) -> [String: String] {
         var result: [String: String] = [:]
         var entry: UnsafeMutablePointer<AVDictionaryEntry>? = nil
-        while let next = av_dict_get(dict, "", entry, AV_DICT_IGNORE_SUFFIX) {
-            result[String(cString: next.pointee.key)] = String(cString: next.pointee.value)
+        while result.count < maxTags, let next = av_dict_get(dict, "", entry, AV_DICT_IGNORE_SUFFIX) {
+            result[printable(String(cString: next.pointee.key), limit: 64)] = printable(String(cString: next.pointee.value), limit: maxTagCharacters)
             entry = next
         }
         return result
+    }
+
+    /// `text` with control characters as spaces, cut to `limit` characters.
+    static func printable(_ text: String, limit: Int) -> String {
+        var scalars = String.UnicodeScalarView()
+        var count = 0
+        for scalar in text.unicodeScalars {
+            count += 1
+            if count <= limit { scalars.append(scalar.properties.generalCategory == .control ? " " : scalar) }
+        }
+        let kept = String(scalars).trimmingCharacters(in: .whitespaces)
+        return count > limit ? kept + "… (\(count) characters)" : kept
     }
 }

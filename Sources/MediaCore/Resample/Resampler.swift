@@ -55,6 +55,13 @@ final class Resampler {
         if inLayout.order == AV_CHANNEL_ORDER_UNSPEC {
             let count = inLayout.nb_channels
             av_channel_layout_default(&inLayout, count)
+            // No standard layout has this many channels: swresample cannot know which is which,
+            // and its own message ("Rematrix is needed…") tells a user nothing.
+            if inLayout.order == AV_CHANNEL_ORDER_UNSPEC, count > Int32(output.channels) {
+                throw MediaError(.resampleFailed, path: path, reason:
+                    "the audio has \(count) channels with no channel layout, which cannot be mixed down to "
+                    + "\(output.channels == 1 ? "mono" : "\(output.channels) channels"); convert it to stereo or a standard surround layout first")
+            }
         }
         if let signature = inputSignature, signature.format == frame.pointee.format,
            signature.rate == frame.pointee.sample_rate {

@@ -22,19 +22,40 @@ enum SQLValue: Sendable {
     }
 }
 
-/// One result row, columns as text (NULL as nil).
+/// One result row, columns as text (NULL as nil), read strictly: a NULL where a value is
+/// required, a malformed number, id or time, or an unknown status is a `StoreError`, never a
+/// default (a fresh UUID or `.queued` would hide a broken row and act on the wrong job).
 struct Row: Sendable {
     let values: [String?]
     subscript(_ index: Int) -> String? { values[index] }
-    func string(_ index: Int) -> String { values[index] ?? "" }
-    func int(_ index: Int) -> Int { Int(values[index] ?? "") ?? 0 }
-    func int64(_ index: Int) -> Int64 { Int64(values[index] ?? "") ?? 0 }
-    func double(_ index: Int) -> Double { Double(values[index] ?? "") ?? 0 }
-    func uuid(_ index: Int) -> UUID { UUID(uuidString: values[index] ?? "") ?? UUID() }
-    /// A time stored as Unix milliseconds.
-    func date(_ index: Int) -> Date? {
-        guard let text = values[index], let ms = Double(text) else { return nil }
-        return Date(timeIntervalSince1970: ms / 1000)
+
+    /// - Throws: `StoreError` for NULL.
+    func string(_ index: Int) throws -> String {
+        guard let value = values[index] else { throw malformed(index, nil, "a value") }
+        return value
+    }
+    func int(_ index: Int) throws -> Int { try parse(index, "an integer") { Int($0) } }
+    func int64(_ index: Int) throws -> Int64 { try parse(index, "an integer") { Int64($0) } }
+    func double(_ index: Int) throws -> Double { try parse(index, "a number") { Double($0) } }
+    func uuid(_ index: Int) throws -> UUID { try parse(index, "a UUID") { UUID(uuidString: $0) } }
+    /// One of an enum's raw values (a job or step status).
+    func value<T: RawRepresentable>(_ index: Int, as type: T.Type) throws -> T where T.RawValue == String {
+        try parse(index, "a \(T.self)") { T(rawValue: $0) }
+    }
+    /// A time stored as Unix milliseconds; nil for NULL.
+    func date(_ index: Int) throws -> Date? {
+        guard values[index] != nil else { return nil }
+        return Date(timeIntervalSince1970: try parse(index, "a time in milliseconds") { Double($0) } / 1000)
+    }
+
+    private func parse<T>(_ index: Int, _ expected: String, _ convert: (String) -> T?) throws -> T {
+        guard let text = values[index], let value = convert(text) else { throw malformed(index, values[index], expected) }
+        return value
+    }
+
+    private func malformed(_ index: Int, _ value: String?, _ expected: String) -> StoreError {
+        let shown = value.map { "\"\($0.prefix(60))\"" } ?? "NULL"
+        return StoreError(.database, "read row", "column \(index + 1) holds \(shown), not \(expected): the database row is damaged")
     }
 }
 

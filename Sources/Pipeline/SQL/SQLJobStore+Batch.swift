@@ -78,17 +78,17 @@ extension SQLJobStore {
                     SELECT id, queue FROM inserted
                     """,
                     .text(payload), .text(source))
-                let created = Set(inserted.map { $0.uuid(0) })
+                let created = Set(try inserted.map { try $0.uuid(0) })
                 // A new statement sees keys another transaction committed while this one waited.
                 var existing: [String: UUID] = [:]
                 if created.count < items.count {
                     for row in try c.query(
                         "SELECT unique_key, id FROM jobs WHERE unique_key IN (SELECT jsonb_array_elements_text($1::jsonb))",
                         .text(keys)) {
-                        existing[row.string(0)] = row.uuid(1)
+                        existing[try row.string(0)] = try row.uuid(1)
                     }
                 }
-                for queue in Set(inserted.map { $0.string(1) }).sorted() { try backend.notifyWork(c, queue: queue) }
+                for queue in Set(try inserted.map { try $0.string(1) }).sorted() { try backend.notifyWork(c, queue: queue) }
                 return try zip(rows, items).map { row, item in
                     let id = UUID(uuidString: row.id)!
                     if created.contains(id) { return EnqueueResult(jobID: id, created: true) }
@@ -158,7 +158,7 @@ extension SQLJobStore {
                     """,
                     .text(payload))
                 // By lease, not by job: a stale lease of a job completed in the same batch is lost.
-                let finished = Set(done.map { LeaseKey(jobID: $0.uuid(0), token: $0.int64(1)) })
+                let finished = Set(try done.map { LeaseKey(jobID: try $0.uuid(0), token: try $0.int64(1)) })
                 return try Self.notFinished(c, completions.filter { !finished.contains(LeaseKey($0.lease)) })
             }
         case .sqlite:
@@ -185,7 +185,7 @@ extension SQLJobStore {
         for row in try c.query(
             "SELECT id, status, lock_token FROM jobs WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)::uuid)",
             .text(ids)) {
-            state[row.uuid(0)] = (row.string(1), row.int64(2))
+            state[try row.uuid(0)] = (try row.string(1), try row.int64(2))
         }
         return missed.compactMap { completion in
             let now = state[completion.lease.jobID]

@@ -37,7 +37,7 @@ extension SQLJobStore {
 
     static func status(_ c: any SQLConnection, _ jobID: UUID, _ operation: String) throws -> JobStatus {
         let rows = try c.query("SELECT status FROM jobs WHERE id = $1", .uuid(jobID))
-        guard let row = rows.first, let status = JobStatus(rawValue: row.string(0)) else {
+        guard let row = rows.first, let status = try row.value(0, as: JobStatus.self) as JobStatus? else {
             throw StoreError(.notFound, operation, "no job \(jobID.uuidString.lowercased())")
         }
         return status
@@ -54,7 +54,7 @@ extension SQLJobStore {
             "SELECT name, idx, status, attempts, output, error, started_at, finished_at FROM steps WHERE job_id = $1 ORDER BY idx, name",
             [.uuid(jobID)]
         ).map { r in
-            StepRecord(name: r.string(0), index: r.int(1), status: StepStatus(rawValue: r.string(2)) ?? .running,
+            try StepRecord(name: r.string(0), index: r.int(1), status: r.value(2, as: StepStatus.self),
                        attempts: r.int(3), output: r[4], error: r[5], startedAt: r.date(6), finishedAt: r.date(7))
         }
     }
@@ -63,9 +63,17 @@ extension SQLJobStore {
         try await backend.single(
             "SELECT id, job_id, at, type, source, step, payload FROM events WHERE job_id = $1 ORDER BY id", [.uuid(jobID)]
         ).map { r in
-            Event(id: r.int64(0), jobID: r.uuid(1), at: r.date(2) ?? Date(timeIntervalSince1970: 0), type: r.string(3),
+            try Event(id: r.int64(0), jobID: r.uuid(1), at: r.date(2) ?? Date(timeIntervalSince1970: 0), type: r.string(3),
                   source: r.string(4), step: r[5], payload: r[6])
         }
+    }
+
+    func jobIDs(prefix: String, limit: Int) async throws -> [UUID] {
+        // Only hex digits and dashes reach the pattern, so it holds no LIKE wildcard.
+        guard !prefix.isEmpty, prefix.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { return [] }
+        return try await backend.single(
+            "SELECT id FROM jobs WHERE CAST(id AS TEXT) LIKE $1 ORDER BY id LIMIT $2", [.text(prefix.lowercased() + "%"), .int(limit)]
+        ).map { try $0.uuid(0) }
     }
 
     func jobs(status: JobStatus?, limit: Int) async throws -> [Job] {
@@ -78,13 +86,13 @@ extension SQLJobStore {
             rows = try await backend.single(
                 "SELECT \(Self.jobColumns) FROM jobs ORDER BY created_at DESC, id LIMIT $1", [.int(limit)])
         }
-        return rows.map(Self.job)
+        return try rows.map(Self.job)
     }
 
     func counts() async throws -> [JobStatus: Int] {
         var counts: [JobStatus: Int] = [:]
         for row in try await backend.single("SELECT status, COUNT(*) FROM jobs GROUP BY status", []) {
-            if let status = JobStatus(rawValue: row.string(0)) { counts[status] = row.int(1) }
+            counts[try row.value(0, as: JobStatus.self)] = try row.int(1)
         }
         return counts
     }
@@ -94,7 +102,7 @@ extension SQLJobStore {
             "SELECT job_id, step, kind, uri, bytes, sha256, content_type, meta FROM assets WHERE job_id = $1 ORDER BY created_at, uri",
             [.uuid(jobID)]
         ).map { r in
-            Asset(jobID: r.uuid(0), step: r.string(1), kind: r.string(2), uri: r.string(3), bytes: r.int64(4),
+            try Asset(jobID: r.uuid(0), step: r.string(1), kind: r.string(2), uri: r.string(3), bytes: r.int64(4),
                   sha256: r.string(5), contentType: r.string(6), meta: JSON(unchecked: r.string(7)))
         }
     }
@@ -119,7 +127,7 @@ extension SQLJobStore {
             "SELECT uri, job_id, upload_id, part_size, parts FROM uploads WHERE uri = $1", [.text(uri)]).first
         else { return nil }
         let parts = try JSON(unchecked: r.string(4)).decode([UploadState.Part].self)
-        return UploadState(uri: r.string(0), jobID: r[1].flatMap(UUID.init(uuidString:)), uploadID: r.string(2),
+        return try UploadState(uri: r.string(0), jobID: r[1].flatMap(UUID.init(uuidString:)), uploadID: r.string(2),
                            partSize: r.int64(3), parts: parts)
     }
 

@@ -23,7 +23,7 @@ extension SQLJobStore {
                     UPDATE jobs SET heartbeat_at = {now} WHERE id IN (SELECT id FROM locked) RETURNING id, lock_token
                     """,
                     .text(payload))
-                beaten = Set(rows.map { LeaseKey(jobID: $0.uuid(0), token: $0.int64(1)) })
+                beaten = Set(try rows.map { LeaseKey(jobID: try $0.uuid(0), token: try $0.int64(1)) })
             case .sqlite:
                 for lease in leases {
                     let rows = try c.query(

@@ -72,11 +72,11 @@ extension SQLJobStore {
             SELECT COUNT(*) FROM done
             """,
             [.uuid(lease.jobID), .int(lease.token), .text(output.text), .text(lease.workerID)])
-        return rows.first?.int(0) == 1
+        return try rows.first?.int(0) == 1
     }
 
     static func requireFence(_ rows: [Row], _ lease: Lease, _ operation: String) throws {
-        guard rows.first?.int(0) == 1 else {
+        guard try rows.first?.int(0) == 1 else {
             throw StoreError(.leaseLost, operation,
                              "job \(lease.jobID.uuidString.lowercased()) is no longer held by \(lease.workerID)")
         }

@@ -20,8 +20,8 @@ extension SQLJobStore {
                     """,
                     .int(olderThan.milliseconds), .int(Self.pruneBatchSize))
                 guard !doomed.isEmpty else { return (0, 0) }
-                let list = try JSON(encoding: doomed.map { $0.string(0) }).text
-                let eventCount = try c.query("SELECT COUNT(*) FROM events WHERE job_id IN (\(ids))", .text(list)).first?.int(0) ?? 0
+                let list = try JSON(encoding: doomed.map { try $0.string(0) }).text
+                let eventCount = try c.query("SELECT COUNT(*) FROM events WHERE job_id IN (\(ids))", .text(list)).first.map { try $0.int(0) } ?? 0
                 // Events are deleted here (PostgreSQL has no foreign key on them since migration
                 // 4); steps and assets go with their job (ON DELETE CASCADE).
                 try c.query("DELETE FROM events WHERE job_id IN (\(ids))", .text(list))

@@ -42,7 +42,7 @@ extension SQLJobStore {
             throw StoreError(.database, "enqueue", "unique key conflict without a job")
         }
         // A key reused by another tenant, or an Idempotency-Key reused for another request.
-        if row.string(2) != request.tenant || (request.requestHash != nil && row[1] != request.requestHash) {
+        if try row.string(2) != request.tenant || (request.requestHash != nil && row[1] != request.requestHash) {
             throw StoreError(.conflict, "enqueue", "the key was used for another request")
         }
         return EnqueueResult(jobID: try row.uuid(0), created: false)
@@ -99,15 +99,17 @@ extension SQLJobStore {
                     .text(workerID), .text(queuesJSON), .int(limit))
                 for row in claimed {
                     try Self.event(c, job: row.uuid(0), type: "job.started", source: workerID,
-                                   payload: jsonObject(["attempt": row.int(4)]))
+                                   payload: jsonObject(["attempt": try row.int(4)]))
                 }
                 return claimed
             }
         }
-        return rows
-            .sorted { ($0.int(7), -$0.int64(8)) > ($1.int(7), -$1.int64(8)) }
+        let keyed = try rows.map { r in (row: r, priority: try r.int(7), runAt: try r.int64(8)) }
+        return try keyed
+            .sorted { ($0.priority, -$0.runAt) > ($1.priority, -$1.runAt) }
+            .map(\.row)
             .map { r in
-                ClaimedJob(
+                try ClaimedJob(
                     lease: Lease(jobID: r.uuid(0), token: r.int64(6), workerID: workerID),
                     workflow: r.string(1), queue: r.string(2), input: JSON(unchecked: r.string(3)),
                     attempt: r.int(4), maxAttempts: r.int(5), hasSteps: !["f", "0", "false"].contains(r.string(9)))
@@ -125,8 +127,8 @@ extension SQLJobStore {
                 """,
                 .int(olderThan.milliseconds))
             for row in stale {
-                let id = row.uuid(0)
-                let spent = row.int(2) >= row.int(3)
+                let id = try row.uuid(0)
+                let spent = try row.int(2) >= row.int(3)
                 let error = jsonObject(["code": "heartbeat_lost", "message": "the worker stopped sending heartbeats",
                                         "worker": row[1]])
                 try c.query(
@@ -137,11 +139,11 @@ extension SQLJobStore {
                     """,
                     .uuid(id), .text(spent ? "dead" : "queued"), .text(error.text))
                 try Self.event(c, job: id, type: spent ? "job.dead" : "job.rescued", source: source, payload: jsonObject([
-                    "previous_worker": row[1], "attempt": row.int(2), "error": "heartbeat_lost",
+                    "previous_worker": row[1], "attempt": try row.int(2), "error": "heartbeat_lost",
                 ]))
-                if !spent { try backend.notifyWork(c, queue: row.string(4)) }
+                if !spent { try backend.notifyWork(c, queue: try row.string(4)) }
             }
-            return stale.map { $0.uuid(0) }
+            return try stale.map { try $0.uuid(0) }
         }
     }
 }

@@ -5,9 +5,9 @@ extension SQLJobStore: ServiceStore {
 
     private static let keyColumns = "id, tenant, read_only, name, created_at, revoked_at"
 
-    private static func key(_ r: Row) -> APIKeyRecord {
-        APIKeyRecord(id: r.string(0), tenant: r.string(1), readOnly: r.int(2) != 0, name: r[3],
-                     createdAt: r.date(4) ?? Date(timeIntervalSince1970: 0), revokedAt: r.date(5))
+    private static func key(_ r: Row) throws -> APIKeyRecord {
+        APIKeyRecord(id: try r.string(0), tenant: try r.string(1), readOnly: try r.int(2) != 0, name: r[3],
+                     createdAt: try r.date(4) ?? Date(timeIntervalSince1970: 0), revokedAt: try r.date(5))
     }
 
     func createKey(hash: String, tenant: String, readOnly: Bool, name: String?) async throws -> APIKeyRecord {
@@ -18,11 +18,11 @@ extension SQLJobStore: ServiceStore {
             "INSERT INTO api_keys (id, key_hash, tenant, read_only, name, created_at) VALUES ($1, $2, $3, $4, $5, {now}) RETURNING \(Self.keyColumns)",
             [.text(String(id)), .text(hash), .text(tenant), .int(readOnly ? 1 : 0), .optional(name)])
         guard let row = rows.first else { throw StoreError(.database, "create key", "no row returned") }
-        return Self.key(row)
+        return try Self.key(row)
     }
 
     func keys() async throws -> [APIKeyRecord] {
-        try await backend.single("SELECT \(Self.keyColumns) FROM api_keys ORDER BY created_at, id", []).map(Self.key)
+        try await backend.single("SELECT \(Self.keyColumns) FROM api_keys ORDER BY created_at, id", []).map { try Self.key($0) }
     }
 
     func revokeKey(id: String) async throws -> Bool {
@@ -30,21 +30,21 @@ extension SQLJobStore: ServiceStore {
         guard matches.count <= 1 else { throw StoreError.invalidInput("\(id) matches \(matches.count) keys; give more of the id") }
         guard let match = matches.first else { throw StoreError(.notFound, "revoke key", "no key \(id)") }
         let rows = try await backend.single(
-            "UPDATE api_keys SET revoked_at = {now} WHERE id = $1 AND revoked_at IS NULL RETURNING id", [.text(match.string(0))])
+            "UPDATE api_keys SET revoked_at = {now} WHERE id = $1 AND revoked_at IS NULL RETURNING id", [.text(try match.string(0))])
         return !rows.isEmpty
     }
 
     func key(hash: String) async throws -> APIKeyRecord? {
         try await backend.single(
             "SELECT \(Self.keyColumns) FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL", [.text(hash)]
-        ).first.map(Self.key)
+        ).first.map { try Self.key($0) }
     }
 
     // MARK: Tenants' jobs
 
     func job(_ id: UUID, tenant: String) async throws -> Job? {
         try await backend.single("SELECT \(Self.jobColumns) FROM jobs WHERE id = $1 AND tenant = $2", [.uuid(id), .text(tenant)])
-            .first.map(Self.job)
+            .first.map { try Self.job($0) }
     }
 
     func jobs(_ query: JobQuery) async throws -> [Job] {
@@ -67,14 +67,14 @@ extension SQLJobStore: ServiceStore {
         params.append(.int(max(1, query.limit)))
         let sql = "SELECT \(Self.jobColumns) FROM jobs WHERE \(conditions.joined(separator: " AND ")) "
             + "ORDER BY created_at DESC, id DESC LIMIT $\(params.count)"
-        return try await backend.single(sql, params).map(Self.job)
+        return try await backend.single(sql, params).map { try Self.job($0) }
     }
 
     private static let eventColumns = "e.id, e.job_id, e.at, e.type, e.source, e.step, e.payload"
 
-    private static func event(_ r: Row) -> Event {
-        Event(id: r.int64(0), jobID: r.uuid(1), at: r.date(2) ?? Date(timeIntervalSince1970: 0), type: r.string(3),
-              source: r.string(4), step: r[5], payload: r[6])
+    private static func event(_ r: Row) throws -> Event {
+        Event(id: try r.int64(0), jobID: try r.uuid(1), at: try r.date(2) ?? Date(timeIntervalSince1970: 0), type: try r.string(3),
+              source: try r.string(4), step: r[5], payload: r[6])
     }
 
     func events(of jobID: UUID, after: Int64?, before: Int64?, descending: Bool, limit: Int) async throws -> [Event] {
@@ -82,7 +82,7 @@ extension SQLJobStore: ServiceStore {
             + "ORDER BY e.id \(descending ? "DESC" : "ASC") LIMIT $4"
         return try await backend.single(
             sql, [.uuid(jobID), .int(after ?? 0), .int(before ?? Int64.max), .int(max(1, limit))]
-        ).map(Self.event)
+        ).map { try Self.event($0) }
     }
 
     func tenantEvents(tenant: String, after: Int64, limit: Int) async throws -> [Event] {
@@ -92,19 +92,19 @@ extension SQLJobStore: ServiceStore {
             WHERE e.id > $1 AND j.tenant = $2 ORDER BY e.id LIMIT $3
             """,
             [.int(after), .text(tenant), .int(max(1, limit))]
-        ).map(Self.event)
+        ).map { try Self.event($0) }
     }
 
     func lastEventID(tenant: String) async throws -> Int64 {
         try await backend.single(
             "SELECT COALESCE(MAX(e.id), 0) FROM events e JOIN jobs j ON j.id = e.job_id WHERE j.tenant = $1", [.text(tenant)]
-        ).first?.int64(0) ?? 0
+        ).first.map { try $0.int64(0) } ?? 0
     }
 
     func deleteJob(_ id: UUID, tenant: String) async throws -> ControlOutcome {
         try await backend.transaction(write: true) { c in
             guard let row = try c.query("SELECT status FROM jobs WHERE id = $1 AND tenant = $2", .uuid(id), .text(tenant)).first,
-                  let status = JobStatus(rawValue: row.string(0))
+                  let status = JobStatus(rawValue: try row.string(0))
             else { throw StoreError(.notFound, "delete job", "no job \(id.uuidString.lowercased())") }
             guard status.isFinal else { return .notApplicable(status) }
             // Steps and assets go with the job (ON DELETE CASCADE); events have no foreign key on
@@ -123,7 +123,7 @@ extension SQLJobStore: ServiceStore {
             "INSERT INTO upload_sessions (id, tenant, expected_files, expected_bytes, created_at) VALUES ($1, $2, $3, $4, {now}) RETURNING created_at",
             [.uuid(id), .text(tenant), expectedFiles.map { .int($0) } ?? .null, expectedBytes.map { .int($0) } ?? .null])
         return UploadSession(id: id, tenant: tenant, expectedFiles: expectedFiles, expectedBytes: expectedBytes,
-                             createdAt: rows.first?.date(0) ?? Date(), files: [])
+                             createdAt: try rows.first?.date(0) ?? Date(), files: [])
     }
 
     func uploadSession(_ id: UUID, tenant: String) async throws -> UploadSession? {
@@ -136,11 +136,11 @@ extension SQLJobStore: ServiceStore {
                 "SELECT name, object_key, bytes, sha256, content_type, created_at FROM upload_files WHERE session_id = $1 ORDER BY created_at, name",
                 .uuid(id)
             ).map { f in
-                UploadFile(name: f.string(0), key: f.string(1), bytes: f.int64(2), sha256: f.string(3), contentType: f.string(4),
-                           createdAt: f.date(5) ?? Date(timeIntervalSince1970: 0))
+                UploadFile(name: try f.string(0), key: try f.string(1), bytes: try f.int64(2), sha256: try f.string(3), contentType: try f.string(4),
+                           createdAt: try f.date(5) ?? Date(timeIntervalSince1970: 0))
             }
-            return UploadSession(id: id, tenant: r.string(1), expectedFiles: r[2].flatMap { Int($0) },
-                                 expectedBytes: r[3].flatMap { Int64($0) }, createdAt: r.date(4) ?? Date(timeIntervalSince1970: 0),
+            return UploadSession(id: id, tenant: try r.string(1), expectedFiles: r[2].flatMap { Int($0) },
+                                 expectedBytes: r[3].flatMap { Int64($0) }, createdAt: try r.date(4) ?? Date(timeIntervalSince1970: 0),
                                  files: files)
         }
     }
@@ -166,7 +166,7 @@ extension SQLJobStore: ServiceStore {
 
     func schemaIsCurrent() async throws -> Bool {
         let known = Set(Migrations.all(for: backend.dialect).map(\.version))
-        let applied = Set(try await backend.single("SELECT version FROM schema_migrations", []).map { $0.int(0) })
+        let applied = Set(try await backend.single("SELECT version FROM schema_migrations", []).map { try $0.int(0) })
         return known.isSubset(of: applied)
     }
 }

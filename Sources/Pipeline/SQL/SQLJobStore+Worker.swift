@@ -82,7 +82,7 @@ extension SQLJobStore {
             return
         }
         let state = try c.query("SELECT status, lock_token FROM jobs WHERE id = $1", .uuid(lease.jobID))
-        guard let row = state.first, row.string(0) == JobStatus.succeeded.rawValue, row.int64(1) == lease.token else {
+        guard let row = state.first, row[0] == JobStatus.succeeded.rawValue, try row.int64(1) == lease.token else {
             throw StoreError(.leaseLost, "complete job",
                              "job \(lease.jobID.uuidString.lowercased()) is no longer held by \(lease.workerID)")
         }
@@ -102,7 +102,7 @@ extension SQLJobStore {
                 """,
                 .uuid(lease.jobID), .int(lease.token), .text(error.text), .int(permanent ? 1 : 0),
                 .int(retryDelay.milliseconds))
-            guard let row = rows.first, let status = JobStatus(rawValue: row.string(0)) else {
+            guard let row = rows.first, let status = try row.value(0, as: JobStatus.self) as JobStatus? else {
                 throw StoreError(.leaseLost, "fail job", "job \(lease.jobID.uuidString.lowercased()) is no longer held by \(lease.workerID)")
             }
             let errorValue = (try? JSONSerialization.jsonObject(with: Data(error.text.utf8))) as? [String: Any]
@@ -110,7 +110,7 @@ extension SQLJobStore {
                 c, job: lease.jobID, type: status == .dead ? "job.dead" : "job.retrying", source: lease.workerID,
                 step: errorValue?["step"] as? String,
                 payload: jsonObject([
-                    "attempt": row.int(1), "run_at": status == .dead ? nil : row.int64(2),
+                    "attempt": try row.int(1), "run_at": status == .dead ? nil : try row.int64(2),
                     "error": errorValue?["message"] as? String, "code": errorValue?["code"] as? String,
                 ]))
             return status
@@ -132,7 +132,7 @@ extension SQLJobStore {
             }
             try Self.event(c, job: lease.jobID, type: "job.released", source: lease.workerID,
                            payload: jsonObject(["reason": reason]))
-            try backend.notifyWork(c, queue: row.string(0))
+            try backend.notifyWork(c, queue: try row.string(0))
         }
     }
 

@@ -36,7 +36,7 @@ final class SQLJobStore: JobStore {
         return try await backend.transaction(write: true) { c in
             try backend.lockForMigration(c)
             try c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            let applied = Set(try c.query("SELECT version FROM schema_migrations").map { $0.int(0) })
+            let applied = Set(try c.query("SELECT version FROM schema_migrations").map { try $0.int(0) })
             var done: [Int] = []
             for migration in migrations where !applied.contains(migration.version) {
                 for statement in migration.statements { try c.query(statement) }
@@ -95,10 +95,11 @@ final class SQLJobStore: JobStore {
         tenant, metadata, triggered_by
         """
 
-    static func job(_ r: Row) -> Job {
-        Job(
+    /// - Throws: `StoreError` for a damaged row (unknown status, malformed id or time).
+    static func job(_ r: Row) throws -> Job {
+        try Job(
             id: r.uuid(0), queue: r.string(1), workflow: r.string(2),
-            status: JobStatus(rawValue: r.string(3)) ?? .queued, priority: r.int(4), attempts: r.int(5),
+            status: r.value(3, as: JobStatus.self), priority: r.int(4), attempts: r.int(5),
             maxAttempts: r.int(6), runAt: r.date(7) ?? Date(timeIntervalSince1970: 0), uniqueKey: r[8],
             input: r.string(9), output: r[10], error: r[11], lockedBy: r[12], heartbeatAt: r.date(13),
             stepsDone: r.int(14), stepsTotal: r.int(15), progress: r.double(16),

@@ -5,10 +5,12 @@ import Foundation
 /// Used from one dedicated thread only (see `SQLiteBackend`).
 final class SQLiteConnection: SQLConnection {
     private let handle: OpaquePointer
+    private let path: String
     private var statements: [String: SQLiteStatement] = [:]
 
     /// Opens (creating) the file, in WAL mode with a busy timeout so that several processes share it.
-    /// - Throws: `StoreError` with SQLite's message; the half-opened handle is closed first.
+    /// - Throws: `StoreError` naming the file, with SQLite's message; the half-opened handle is
+    ///   closed once (by `deinit`, which runs when an initialised class's init throws).
     init(path: String) throws {
         var db: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
@@ -19,15 +21,16 @@ final class SQLiteConnection: SQLConnection {
             throw StoreError(.database, "open \(path)", message)
         }
         handle = db
+        self.path = path
         sqlite3_busy_timeout(db, 30_000)
+        // Every stored property is set: if a PRAGMA throws, `deinit` finalises the statements
+        // and closes the handle. Closing it here too would close it twice.
         do {
             try execute("PRAGMA journal_mode = WAL")
             try execute("PRAGMA synchronous = NORMAL")
             try execute("PRAGMA foreign_keys = ON")
-        } catch {
-            statements.removeAll()
-            sqlite3_close_v2(db)
-            throw error
+        } catch let error as StoreError {
+            throw error.isUnwritable ? error : StoreError(.database, "open \(path)", error.message)
         }
     }
 
@@ -36,10 +39,19 @@ final class SQLiteConnection: SQLConnection {
         sqlite3_close_v2(handle)
     }
 
-    /// The chokepoint that turns a return code into an error with SQLite's own message.
+    /// The chokepoint that turns a return code into an error with SQLite's own message. A
+    /// database that cannot be written (full disk, read-only, I/O error, not a database) is
+    /// `unwritable`, named by its file: waiting will not make the write succeed.
     func check(_ rc: Int32, _ operation: String) throws {
         guard rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE else {
-            throw StoreError(.database, operation, String(cString: sqlite3_errmsg(handle)))
+            let message = String(cString: sqlite3_errmsg(handle))
+            switch rc & 0xff {
+            case SQLITE_FULL, SQLITE_IOERR, SQLITE_READONLY, SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_CANTOPEN:
+                let hint = rc & 0xff == SQLITE_FULL ? " (free some space, or choose another --out or --database-url, then run again)" : ""
+                throw StoreError(.unwritable, operation, "the SQLite database \(path) cannot be written: \(message)\(hint)")
+            default:
+                throw StoreError(.database, operation, message)
+            }
         }
     }
 

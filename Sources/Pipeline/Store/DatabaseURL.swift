@@ -13,6 +13,12 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public init(_ string: String) throws {
         raw = string
         if string.hasPrefix("postgres://") || string.hasPrefix("postgresql://") {
+            // libpq ends the user info at the first `@`: the rest of the password would become
+            // the host name and be printed in its "could not translate host name" message.
+            if let userInfo = Self.userInfoRange(string), string[userInfo].contains("@") {
+                throw StoreError.invalidInput(
+                    "the database URL \(Self.redact(string)) has an unescaped @ in its user or password; write it as %40")
+            }
             kind = .postgres
         } else if string.hasPrefix("sqlite:") {
             var path = String(string.dropFirst("sqlite:".count))
@@ -29,19 +35,23 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var description: String { Self.redact(raw) }
 
     /// Replaces the password of `user:password@` (and `password=` query items) with `***`.
+    /// The user info ends at the last `@`, so a password holding an unescaped `@` is hidden whole.
     public static func redact(_ url: String) -> String {
         var out = url
-        if let scheme = out.range(of: "://"),
-           let at = out.range(of: "@", range: scheme.upperBound..<out.endIndex) {
-            let userInfo = out[scheme.upperBound..<at.lowerBound]
-            if let colon = userInfo.firstIndex(of: ":") {
-                out.replaceSubrange(out.index(after: colon)..<at.lowerBound, with: "***")
-            }
+        if let userInfo = userInfoRange(out), let colon = out[userInfo].firstIndex(of: ":") {
+            out.replaceSubrange(out.index(after: colon)..<userInfo.upperBound, with: "***")
         }
         if let range = out.range(of: "password=") {
             let end = out[range.upperBound...].firstIndex(of: "&") ?? out.endIndex
             out.replaceSubrange(range.upperBound..<end, with: "***")
         }
         return out
+    }
+
+    /// The `user:password` part: from the scheme to the last `@` (a password may hold `@`, `/`
+    /// or `?` when it was not percent-encoded; hiding too much beats printing a part of it).
+    static func userInfoRange(_ url: String) -> Range<String.Index>? {
+        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].lastIndex(of: "@") else { return nil }
+        return scheme.upperBound..<at
     }
 }

@@ -70,6 +70,8 @@ public protocol JobStore: Sendable {
 
     // MARK: Reads
     func job(_ id: UUID) async throws -> Job?
+    /// Ids of jobs whose id starts with `prefix` (lower-case hex and dashes), at most `limit`.
+    func jobIDs(prefix: String, limit: Int) async throws -> [UUID]
     func steps(of jobID: UUID) async throws -> [StepRecord]
     func events(of jobID: UUID) async throws -> [Event]
     /// Jobs, newest first, optionally of one status.
@@ -108,12 +110,18 @@ public struct Progress: Sendable, Hashable {
 
 /// Opens the store a URL names: `postgres://…` / `postgresql://…` or `sqlite:PATH`.
 /// - Throws: `StoreError` when the URL is not understood or the database cannot be opened.
-public func openJobStore(url: String, poolSize: Int = 4) async throws -> any JobStore {
+/// - Parameter create: whether a missing SQLite file is created; commands that only read or
+///   change existing jobs pass false, so that a typo or the wrong folder creates nothing.
+public func openJobStore(url: String, poolSize: Int = 4, create: Bool = true) async throws -> any JobStore {
     let parsed = try DatabaseURL(url)
     switch parsed.kind {
     case .postgres:
         return try await SQLJobStore.postgres(url: parsed, poolSize: poolSize)
     case .sqlite(let path):
+        if !create, !FileManager.default.fileExists(atPath: path) {
+            throw StoreError(.notFound, "open", "no job database at \(path): nothing has run with it yet "
+                             + "(pass --database-url or set DATABASE_URL to the database `runner process` or `runner worker` used)")
+        }
         return try await SQLJobStore.sqlite(path: path)
     }
 }

@@ -3,6 +3,8 @@
 public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     enum Code: Sendable, Equatable {
         case connectionLost, database, leaseLost, notFound, invalidInput, unsupported, conflict
+        /// The database cannot be written at all (disk full, read-only, I/O error, corrupt file).
+        case unwritable
     }
     let code: Code
     let operation: String
@@ -27,6 +29,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugS
     public var isConflict: Bool { code == .conflict }
     /// The request itself was refused (an empty workflow, a bad option).
     public var isInvalidInput: Bool { code == .invalidInput }
+    /// The database cannot be written (disk full, read-only, I/O error, corrupt): trying again
+    /// will not help, so a worker stops instead of waiting for a write that never succeeds.
+    public var isUnwritable: Bool { code == .unwritable }
 
     public var description: String { "\(operation): \(message)" }
     public var debugDescription: String { "StoreError(\(code), \(operation)): \(message)" }

@@ -37,10 +37,7 @@ enum EpubText {
         guard let opfPath = attribute("full-path", inFirst: "rootfile", of: container) else { throw bad(path, "container.xml names no rootfile") }
         let opf = try read(opfPath)
         let base = (opfPath as NSString).deletingLastPathComponent
-        func resolve(_ href: String) -> String {
-            let clean = href.split(separator: "#").first.map(String.init)?.removingPercentEncoding ?? href
-            return base.isEmpty ? clean : base + "/" + clean
-        }
+        func resolve(_ href: String) -> String { join(base, href) }
         var manifest: [String: (href: String, type: String, properties: String)] = [:]
         for tag in tags("item", in: opf) {
             guard let id = attribute("id", tag), let href = attribute("href", tag) else { continue }
@@ -64,8 +61,10 @@ enum EpubText {
         var chapters: [ExtractedChapter] = []
         var warnings: [String] = []
         var skipped: [String] = []
+        var missing: [String] = []
         for itemref in tags("itemref", in: opf) {
-            guard let idref = attribute("idref", itemref), let item = manifest[idref] else { continue }
+            guard let idref = attribute("idref", itemref) else { continue }
+            guard let item = manifest[idref] else { missing.append(idref); continue }
             let name = (item.href as NSString).lastPathComponent.lowercased()
             if attribute("linear", itemref) == "no" || item.properties.contains("nav") || isFrontMatter(name) {
                 skipped.append(name)
@@ -85,6 +84,9 @@ enum EpubText {
             var body = text
             if let heading, body.hasPrefix(heading) { body = String(body.dropFirst(heading.count)) }
             chapters.append(TextCleanup.tidy(ExtractedChapter(title: heading, text: body)))
+        }
+        if !missing.isEmpty {
+            warnings.append("spine item(s) not in the manifest, so not read: \(missing.joined(separator: ", "))")
         }
         if !skipped.isEmpty { warnings.append("skipped front matter, navigation and notes: \(skipped.joined(separator: ", "))") }
         return ExtractedText(format: "epub", encoding: nil, title: title, chapters: chapters, warnings: warnings, characters: 0, author: author)
@@ -106,9 +108,20 @@ enum EpubText {
         StepFailure(code: "bad_epub", message: "\((path as NSString).lastPathComponent) is not a readable epub: \(why)", retryable: false)
     }
 
-    private static func join(_ base: String, _ href: String) -> String {
+    /// `href` (relative, possibly with `./` and `../`) resolved against the folder `base` inside
+    /// the archive, as a zip entry name. A path climbing above the archive's root keeps its
+    /// `..` and so names no entry.
+    static func join(_ base: String, _ href: String) -> String {
         let clean = href.split(separator: "#").first.map(String.init)?.removingPercentEncoding ?? href
-        return base.isEmpty ? clean : base + "/" + clean
+        var parts: [Substring] = clean.hasPrefix("/") ? [] : base.split(separator: "/")
+        for segment in clean.split(separator: "/") {
+            switch segment {
+            case ".": continue
+            case "..": if let last = parts.last, last != ".." { parts.removeLast() } else { parts.append(segment) }
+            default: parts.append(segment)
+            }
+        }
+        return parts.joined(separator: "/")
     }
 
     /// Opening tags named `name` (with their attributes), in order.

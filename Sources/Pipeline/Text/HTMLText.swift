@@ -47,6 +47,18 @@ enum HTMLText {
                     i = j + 3
                     continue
                 }
+                // `<!DOCTYPE … [ internal subset ]>`: the subset holds `<!ENTITY …>` declarations,
+                // whose `>` would otherwise end the tag early and leave the rest to be read aloud.
+                if i + 1 < chars.count, chars[i + 1] == "!" {
+                    var j = i + 2
+                    var inSubset = false
+                    while j < chars.count, inSubset || chars[j] != ">" {
+                        if chars[j] == "[" { inSubset = true } else if chars[j] == "]" { inSubset = false }
+                        j += 1
+                    }
+                    i = j + 1
+                    continue
+                }
                 var j = i + 1
                 while j < chars.count, chars[j] != ">" { j += 1 }
                 let tag = String(String.UnicodeScalarView(chars[(i + 1)..<min(j, chars.count)]))

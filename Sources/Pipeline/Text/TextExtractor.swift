@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 
 /// A chapter of extracted text: paragraphs separated by blank lines.
 struct ExtractedChapter: Codable, Sendable, Equatable {
@@ -28,10 +29,18 @@ enum TextExtractor {
         guard extensions.contains(ext) else {
             throw StepFailure(code: "unsupported_format", message: "\((path as NSString).lastPathComponent): .\(ext) is not a text format", retryable: false)
         }
+        do {
+            try checkReadableRegularFile(path)  // a FIFO would block the read
+        } catch let error as MediaError where error.code != .notMedia {
+            throw StepFailure(code: "unreadable", message: "cannot read \((path as NSString).lastPathComponent): \(error.reason)", retryable: false)
+        } catch is MediaError {}  // empty: reported as "contains no text" below
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         let size = (attributes?[.size] as? NSNumber)?.intValue ?? 0
         // Four bytes per character at most in UTF-8: a larger plain file cannot be under the limit.
-        if ext != "epub", size > maxCharacters * 4 + 4 {
+        // HTML is mostly markup: its limit is on the text extracted (below); the bound here only
+        // keeps a huge file from being read (the same budget as an epub's).
+        let isHTML = ["html", "htm", "xhtml"].contains(ext)
+        if ext != "epub", size > (isHTML ? min(Int(EpubText.maxUncompressedBytes), maxCharacters * 16 + (1 << 20)) : maxCharacters * 4 + 4) {
             throw tooLong(path, "\(size) bytes")
         }
         var result: ExtractedText
@@ -39,7 +48,7 @@ enum TextExtractor {
             result = try EpubText.extract(path: path, maxCharacters: maxCharacters)
         } else {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw StepFailure(code: "unreadable", message: "cannot read \(path)", retryable: false)
+                throw StepFailure(code: "unreadable", message: "cannot read \((path as NSString).lastPathComponent)", retryable: false)
             }
             let decoded = TextDecoding.decode(data)
             var title: String?
@@ -57,6 +66,11 @@ enum TextExtractor {
             result = ExtractedText(format: ext, encoding: decoded.encoding, title: title, chapters: chapters,
                                    warnings: decoded.warnings, characters: 0, author: author)
         }
+        // A NUL ends a C string: the speech engine would read the text only up to the first one and
+        // the job would succeed with the rest silently missing. Such a file is not plain text.
+        if result.chapters.contains(where: { $0.text.unicodeScalars.contains("\u{0}") || ($0.title?.unicodeScalars.contains("\u{0}") ?? false) }) {
+            throw containsNUL(path)
+        }
         result.chapters = result.chapters.filter { !$0.text.isEmpty }
         result.characters = result.chapters.reduce(0) { $0 + $1.text.count }
         guard result.characters > 0, result.chapters.contains(where: { $0.text.contains { $0.isLetter || $0.isNumber } }) else {
@@ -64,6 +78,20 @@ enum TextExtractor {
         }
         guard result.characters <= maxCharacters else { throw tooLong(path, "\(result.characters) characters") }
         return result
+    }
+
+    static func containsNUL(_ path: String) -> StepFailure {
+        var offset = ""
+        if (path as NSString).pathExtension.lowercased() != "epub", let data = FileManager.default.contents(atPath: path),
+            let first = data.firstIndex(of: 0)
+        {
+            offset = " (the first at byte \(first - data.startIndex))"
+        }
+        return StepFailure(
+            code: "binary_text",
+            message: "\((path as NSString).lastPathComponent) contains NUL bytes\(offset): it is not plain text; "
+                + "convert it to UTF-8 text (a UTF-16 file needs its byte-order mark) and run again",
+            retryable: false)
     }
 
     static func tooLong(_ path: String, _ what: String) -> StepFailure {

@@ -25,6 +25,7 @@ extension Worker {
                     Counter(label: "runner_jobs_released_total").increment()
                 } catch {
                     logger.warning("could not release job", metadata: ["error": "\(error)"])
+                    stopIfUnwritable(error)
                 }
                 return
             case .leaseLost?:
@@ -48,6 +49,7 @@ extension Worker {
                 logger.info("job failed", metadata: ["status": "\(status.rawValue)", "error": "\(failure)"])
             } catch {
                 logger.warning("could not record failure", metadata: ["error": "\(error)"])
+                stopIfUnwritable(error)
             }
         }
     }

@@ -17,6 +17,8 @@ public final class Worker: Service, Sendable {
     let wake = WakeSignal()
     let completions: CompletionBatcher
     private let shuttingDown = Locked(false)
+    /// The store error that made this worker stop (a database that cannot be written).
+    private let fatalError = Locked<StoreError?>(nil)
 
     public init(store: any JobStore, registry: WorkflowRegistry, configuration: WorkerConfiguration, logger: Logger) {
         self.store = store
@@ -30,6 +32,8 @@ public final class Worker: Service, Sendable {
     }
 
     /// Runs until a graceful shutdown (or cancellation, or idleness with `exitWhenIdle`).
+    /// - Throws: the `StoreError` that stopped it when the database cannot be written (disk
+    ///   full, read-only): no outcome could be recorded, so waiting would wait forever.
     public func run() async throws {
         store.onWork { [wake] in wake.signal() }
         logger.info("worker started", metadata: ["queues": "\(configuration.queues.joined(separator: ","))",
@@ -44,7 +48,25 @@ public final class Worker: Service, Sendable {
         await drain()
         background.cancel()
         await background.value
+        if let failure = fatalError.withLock({ $0 }) {
+            logger.error("worker stopped: the database cannot be written", metadata: ["error": "\(failure)"])
+            throw failure
+        }
         logger.info("worker stopped")
+    }
+
+    /// Stops the worker when `error` says the database cannot be written. - Returns: whether it did.
+    @discardableResult
+    func stopIfUnwritable(_ error: any Error) -> Bool {
+        guard let storeError = error as? StoreError, storeError.isUnwritable else { return false }
+        let first = fatalError.withLock { current -> Bool in
+            defer { if current == nil { current = storeError } }
+            return current == nil
+        }
+        if first { logger.error("the database cannot be written; stopping", metadata: ["error": "\(storeError)"]) }
+        shuttingDown.withLock { $0 = true }
+        wake.signal()
+        return true
     }
 
     private var isShuttingDown: Bool { shuttingDown.withLock { $0 } || Task.isCancelled }
@@ -64,6 +86,7 @@ public final class Worker: Service, Sendable {
                 jobs = try await store.claim(workerID: configuration.workerID, queues: configuration.queues, limit: free)
                 failures = 0
             } catch {
+                if stopIfUnwritable(error) { return }
                 failures += 1
                 if failures == 1 || failures % 20 == 0 {
                     logger.warning("claim failed", metadata: ["error": "\(error)"])
@@ -106,7 +129,21 @@ public final class Worker: Service, Sendable {
         if !left.isEmpty {
             logger.info("releasing unfinished jobs", metadata: ["count": "\(left.count)"])
         }
-        for task in left { await task.value }
+        // A cancelled job releases itself when its step notices. One stuck in C work that does
+        // not check for cancellation would hold the shutdown indefinitely: after a few seconds
+        // its job is released here, and whatever the task writes later is fenced off.
+        let stopDeadline = ContinuousClock.now + .seconds(5)
+        while running.count > 0, ContinuousClock.now < stopDeadline {
+            await wake.wait(timeout: .milliseconds(50))
+        }
+        for lease in running.leases {
+            do {
+                try await StoreRetry.run { try await store.releaseJob(lease, reason: "shutdown") }
+                Counter(label: "runner_jobs_released_total").increment()
+            } catch {
+                logger.warning("could not release job", metadata: ["job.id": "\(lease.jobID.uuidString.lowercased())", "error": "\(error)"])
+            }
+        }
     }
 
     private func backgroundLoops() async {
@@ -130,6 +167,7 @@ public final class Worker: Service, Sendable {
                     running.stop(lost.jobID, reason: .leaseLost)
                 }
             } catch {
+                stopIfUnwritable(error)
                 logger.debug("heartbeat failed", metadata: ["error": "\(error)"])
             }
         }
@@ -155,6 +193,7 @@ public final class Worker: Service, Sendable {
                     }
                 }
             } catch {
+                stopIfUnwritable(error)
                 logger.debug("rescue failed", metadata: ["error": "\(error)"])
             }
         }

@@ -74,6 +74,9 @@ struct ProbeResult: Codable, Sendable {
     var codec: String
     var sampleRate: Int
     var channels: Int
+    /// The audio stream transcribed, and how many the file holds (nil in jobs from older runs).
+    var audioStreamIndex: Int? = nil
+    var audioStreams: Int? = nil
 }
 
 struct ChunkRef: Codable, Sendable {

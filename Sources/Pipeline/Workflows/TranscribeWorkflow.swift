@@ -90,13 +90,15 @@ struct TranscribeWorkflow: Workflow {
         do {
             info = try await runOnDedicatedThread(name: "probe") { try MediaProbe.probe(path: path) }
         } catch let error as MediaError {
-            throw StepFailure(code: "bad_media", message: "\(name): \(error.description)", retryable: false)
+            // The reason without the path: the file here is a copy in the scratch folder.
+            throw StepFailure(code: "bad_media", message: "\(name): \(error.code): \(error.reason)", retryable: false)
         }
         guard let audio = info.audio else { throw StepFailure(code: "no_audio", message: "\(name) has no audio stream", retryable: false) }
         let duration = info.durationSeconds ?? audio.durationSeconds ?? 0
         guard duration > 0 else { throw StepFailure(code: "bad_media", message: "\(name) has no duration", retryable: false) }
         return ProbeResult(duration: duration, container: info.container, codec: audio.codec,
-                           sampleRate: audio.sampleRate ?? 0, channels: audio.channels ?? 0)
+                           sampleRate: audio.sampleRate ?? 0, channels: audio.channels ?? 0,
+                           audioStreamIndex: info.audioStreamIndex, audioStreams: info.streams.filter { $0.kind == .audio }.count)
     }
 
     /// Chunks each file in turn; a later file's chunks start where the earlier files end.
@@ -123,7 +125,7 @@ struct TranscribeWorkflow: Workflow {
             do {
                 manifest = try await runOnDedicatedThread(name: "chunk") { try ChunkFileJob.run(input: path, directory: output, options: jobOptions).manifest }
             } catch let error as MediaError {
-                throw StepFailure(code: "bad_media", message: "\(part.name): \(error.description)", retryable: false)
+                throw StepFailure(code: "bad_media", message: "\(part.name): \(error.code): \(error.reason)", retryable: false)
             }
             for chunk in manifest.chunks {
                 let index = refs.count
@@ -161,8 +163,22 @@ struct TranscribeWorkflow: Workflow {
         let chunks = try context.require("chunk", as: [ChunkRef].self)
         var assets = chunks.map(\.asset)
         var skipped: [SkippedStep] = []
-        var summary: [String: JSONValue] = ["duration_seconds": .number(probe.duration), "chunks": .number(Double(chunks.count)),
+        // What was decoded, which a truncated file makes shorter than what its header declares.
+        let decoded = chunks.map(\.end).max() ?? probe.duration
+        var summary: [String: JSONValue] = ["duration_seconds": .number(decoded), "chunks": .number(Double(chunks.count)),
                                             "container": .string(probe.container), "codec": .string(probe.codec)]
+        if options.parts == nil, abs(decoded - probe.duration) > 0.05 { summary["declared_duration_seconds"] = .number(probe.duration) }
+        var warnings: [String] = []
+        if options.parts == nil, let warning = ChunkFileJob.durationWarning(decoded: decoded, declared: probe.duration) {
+            warnings.append(warning)
+        }
+        if let count = probe.audioStreams, count > 1 {
+            warnings.append("the file holds \(count) audio streams; stream #\(probe.audioStreamIndex ?? 0) was transcribed")
+        }
+        if let index = probe.audioStreamIndex {
+            summary["audio_stream_index"] = .number(Double(index))
+            summary["audio_streams"] = .number(Double(probe.audioStreams ?? 1))
+        }
         if options.parts != nil {  // an audiobook: where each file (chapter) starts
             let starts = options.sources.indices.map { part in chunks.first { $0.part == part }?.start ?? 0 }
             summary["chapters"] = .array(zip(options.sources, starts).map { .object(["name": .string($0.name), "start": .number($1)]) })
@@ -192,7 +208,7 @@ struct TranscribeWorkflow: Workflow {
             }
         }
         var manifest = JobManifest(jobID: context.jobID.uuidString.lowercased(), workflow: "transcribe", input: context.input,
-                                   steps: steps, assets: assets, summary: summary, warnings: [])
+                                   steps: steps, assets: assets, summary: summary, warnings: warnings)
         manifest.skipped = skipped
         let asset = try await services.publish(bytes: try manifest.encoded(), job: context.jobID, relative: "manifest.json", kind: "manifest", context: context)
         return ["manifest": asset.uri]

@@ -10,7 +10,8 @@ package struct WorkflowServices: Sendable {
     package var storage: any ObjectStorage
     package var environment: ProviderEnvironment
     package var logger: Logger
-    /// Local scratch space for downloads and encodes; each job uses its own subfolder.
+    /// Local scratch space for downloads and encodes; each step of a job uses its own subfolder.
+    /// By default the process's private folder (`ScratchSpace`), never a fixed name under `$TMPDIR`.
     package var scratch: String
     /// The HTTP client providers use.
     package var http: HTTPClient
@@ -18,19 +19,24 @@ package struct WorkflowServices: Sendable {
     package var speech: SpeechEngines
 
     package init(storage: any ObjectStorage, environment: ProviderEnvironment = ProviderEnvironment(), logger: Logger,
-                 scratch: String = NSTemporaryDirectory() + "media-workflows", http: HTTPClient = .shared,
+                 scratch: String? = nil, http: HTTPClient = .shared,
                  speech: SpeechEngines = SpeechEngines()) {
         self.speech = speech
         self.storage = storage
         self.environment = environment
         self.logger = logger
-        self.scratch = scratch
+        self.scratch = scratch ?? ScratchSpace.processFolder ?? ""
         self.http = http
     }
 
     /// A fresh folder for one step of one job (removed by the caller's `defer`).
+    /// - Throws: `StepFailure` when there is no scratch folder or it cannot be written.
     func scratchFolder(_ job: UUID, _ step: String) throws -> String {
-        let path = scratch + "/" + job.uuidString.lowercased() + "/" + step.replacingOccurrences(of: "/", with: "-") + "-" + UUID().uuidString.prefix(8)
+        guard !scratch.isEmpty else {
+            throw StepFailure(code: "scratch_unavailable", message: "no private scratch folder could be made in \(NSTemporaryDirectory())", retryable: true)
+        }
+        // Flat, so that removing the step's folder leaves nothing behind.
+        let path = scratch + "/" + job.uuidString.lowercased().prefix(8) + "-" + step.replacingOccurrences(of: "/", with: "-") + "-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A failure talking to an external provider (Rev.ai, Gemini, Cloud TTS, OpenAI-compatible, S3).
 ///
@@ -56,9 +57,11 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
         self.kind = kind
         self.provider = provider
         self.status = status
-        self.code = code
-        self.message = message
-        self.requestID = requestID
+        // Every text here may have come from a server (an error body, a header, a job record);
+        // one that echoes a key must not get it printed or stored.
+        self.code = code.map { ProviderSecrets.scrub($0, maxLength: 120) }
+        self.message = message.map { ProviderSecrets.scrub($0) }
+        self.requestID = requestID.map { ProviderSecrets.scrub($0, maxLength: 120) }
         self.retryAfter = retryAfter
         self.attempts = attempts
     }
@@ -73,7 +76,7 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
         if let retryAfter { extras.append("retry after \(String(format: "%.1f", retryAfter / .seconds(1)))s") }
         if attempts > 1 { extras.append("\(attempts) attempts") }
         if !extras.isEmpty { text += " (" + extras.joined(separator: ", ") + ")" }
-        return text
+        return ProviderSecrets.scrub(text, maxLength: .max)  // fields are public and settable
     }
 
     /// Whether sending the same request again later may succeed.
@@ -86,12 +89,37 @@ public struct ProviderError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// Removes secrets from text that came from a server or the transport and bounds its length.
+/// Removes secrets from text that came from a server or the transport, turns control
+/// characters (newlines, NULs, escapes) into spaces and bounds its length.
 package func scrub(_ text: String, secrets: [String], maxLength: Int = 300) -> String {
     var result = text
     for secret in secrets where secret.count >= 4 {
         result = result.replacingOccurrences(of: secret, with: "[redacted]")
     }
-    result = result.replacingOccurrences(of: "\n", with: " ")
+    if result.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+        result = String(String.UnicodeScalarView(result.unicodeScalars.map {
+            $0.properties.generalCategory == .control ? " " : $0
+        }))
+    }
     return result.count > maxLength ? String(result.prefix(maxLength)) + "…" : result
+}
+
+/// Every key and token a provider client of this process was built with, so that a
+/// `ProviderError` scrubs them from whatever text a server sent back, wherever it was built.
+package enum ProviderSecrets {
+    private static let known = Mutex<Set<String>>([])
+
+    /// Adds `secrets` (ignoring ones too short to search for) to those scrubbed from errors.
+    package static func register(_ secrets: [String]) {
+        let usable = secrets.filter { $0.count >= 4 }
+        guard !usable.isEmpty else { return }
+        known.withLock { $0.formUnion(usable) }
+    }
+
+    /// `text` without any registered secret, control characters or excess length.
+    package static func scrub(_ text: String, maxLength: Int = 300) -> String {
+        // Longest first, so a secret that contains another is removed whole.
+        let secrets = known.withLock { $0.sorted { $0.count > $1.count } }
+        return Providers.scrub(text, secrets: secrets, maxLength: maxLength)
+    }
 }

@@ -41,6 +41,7 @@ package struct ProviderHTTP: Sendable {
         self.retry = retry
         self.logger = logger
         self.secrets = secrets
+        ProviderSecrets.register(secrets)
         self.requestIDHeaders = requestIDHeaders
         self.parseError = parseError
     }
@@ -96,7 +97,9 @@ package struct ProviderHTTP: Sendable {
     /// Builds the error for a non-2xx response from its headers and body.
     package func error(for response: HTTPResponse, attempts: Int) -> ProviderError {
         let details = parseError(response)
+        // Headers come from the server too: one that echoes the key must not get it stored.
         let requestID = requestIDHeaders.lazy.compactMap { response.headers[$0] }.first
+            .map { scrub($0, secrets: secrets, maxLength: 120) }
         let retryAfter = RetryPolicy.parseRetryAfter(response.headers["Retry-After"]) ?? details.retryAfter
         return ProviderError(
             .http, provider: provider, status: response.status, code: details.code.map { scrub($0, secrets: secrets, maxLength: 120) },

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MediaCore
 
 /// `runner speak`: text file in, audio file out, through any `SpeechEngine`.
 package enum SpeakJob {
@@ -18,7 +19,7 @@ package enum SpeakJob {
         environment: ProviderEnvironment = ProviderEnvironment(), logger: Logger
     ) async throws -> Result {
         _ = try AudioOutput.fileFormat(format)  // fail before paying for synthesis
-        let text = try String(contentsOfFile: textFile, encoding: .utf8)
+        let text = try readText(textFile, provider: engine.rawValue)
         guard !text.trimmingWhitespace().isEmpty else {
             throw ProviderError(.invalidInput, provider: engine.rawValue, message: "\(textFile) contains no text")
         }
@@ -27,5 +28,26 @@ package enum SpeakJob {
         let audio = try await speech.synthesize(text, voice: voice)
         try await AudioOutput.write(audio, to: output, format: format)
         return Result(engine: engine.rawValue, output: output, duration: audio.duration, sampleRate: audio.sampleRate, characters: text.count)
+    }
+
+    /// The UTF-8 text of `path`, refusing what is not a readable regular file (a FIFO would
+    /// block) with the input's name and a plain reason.
+    /// - Throws: `ProviderError(.invalidInput)`.
+    static func readText(_ path: String, provider: String) throws -> String {
+        do {
+            try checkReadableRegularFile(path)
+        } catch let error as MediaError {
+            throw ProviderError(.invalidInput, provider: provider, message: "cannot read \(path): \(error.reason)")
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ProviderError(.invalidInput, provider: provider, message: "cannot read \(path): \(plainFileReason(error))")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw ProviderError(.invalidInput, provider: provider, message: "\(path) is not UTF-8 text; convert it to UTF-8 first")
+        }
+        return text
     }
 }

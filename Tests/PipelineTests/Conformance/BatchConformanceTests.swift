@@ -141,7 +141,7 @@ struct BatchConformanceTests {
             """)
         try await test.rows("ANALYZE jobs")
         let plan = try await test.rows("EXPLAIN " + SQLJobStore.claimSQL, [.text("w"), .text(#"["default","media"]"#), .int(32)])
-            .map { $0.string(0) }.joined(separator: "\n")
+            .map { try $0.string(0) }.joined(separator: "\n")
         #expect(plan.contains("jobs_claim_order"), "\(plan)")
         #expect(!plan.contains("Seq Scan on jobs"), "\(plan)")
         let claimed = try await test.store.claim(workerID: "w", queues: ["default", "media"], limit: 32)

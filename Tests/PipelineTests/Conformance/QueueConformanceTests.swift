@@ -19,7 +19,7 @@ struct QueueConformanceTests {
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(others.allSatisfy { $0.isEmpty })
-        let versions = try await test.rows("SELECT version FROM schema_migrations ORDER BY version").map { $0.int(0) }
+        let versions = try await test.rows("SELECT version FROM schema_migrations ORDER BY version").map { try $0.int(0) }
         #expect(versions == Migrations.all(for: .sqlite).map(\.version))
         #expect(versions == [1, 2, 4])
         await test.store.close()
@@ -34,7 +34,7 @@ struct QueueConformanceTests {
         let applied = try await store.migrate(Migrations.all(for: store.backend.dialect) + [late])
         #expect(applied == [3])
         #expect(try await store.migrate(Migrations.all(for: store.backend.dialect) + [late]).isEmpty)
-        let versions = try await test.rows("SELECT version FROM schema_migrations ORDER BY version").map { $0.int(0) }
+        let versions = try await test.rows("SELECT version FROM schema_migrations ORDER BY version").map { try $0.int(0) }
         #expect(versions == [1, 2, 3, 4])
         #expect(try await test.rows("SELECT COUNT(*) FROM late_arrival").first?.int(0) == 0)
         await store.close()

@@ -84,6 +84,19 @@ struct CommandLineTests {
         }
     }
 
+    /// A password with an unescaped `@`: libpq would take its tail for the host name and print
+    /// it; no part of the password may appear, and the user is told how to write it.
+    @Test func passwordWithUnescapedAtIsNeverPrinted() async throws {
+        for url in ["postgres://runner:Sup3rPart@SecretTail@127.0.0.1:1/runner", "mysql://runner:Sup3rPart@SecretTail@localhost/db"] {
+            for (arguments, environment) in [(["jobs"], url), (["jobs", "--database-url", url], "sqlite:/nonexistent/x")] {
+                let result = try await Self.runner(arguments, databaseURL: environment)
+                #expect(result.status != 0)
+                #expect(!result.output.contains("Sup3rPart") && !result.output.contains("SecretTail"), "\(result.output)")
+                if url.hasPrefix("postgres") { #expect(result.output.contains("%40"), "\(result.output)") }
+            }
+        }
+    }
+
     @Test func theWorkerServesPrometheusMetrics() async throws {
         let test = try await TestStore.make(.postgres)
         let port = TestCluster.freePort()

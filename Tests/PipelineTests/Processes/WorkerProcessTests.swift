@@ -33,12 +33,12 @@ struct WorkerProcessTests {
         #expect(try await test.rows("SELECT COUNT(*) FROM events WHERE type = 'job.rescued'").first?.int(0) == 0)
         // noop has no steps: a claim and a (batched) completion, no step rows, nothing else.
         #expect(try await test.rows("SELECT COUNT(*) FROM steps").first?.int(0) == 0)
-        let types = try await test.rows("SELECT DISTINCT type FROM events ORDER BY type").map { $0.string(0) }
+        let types = try await test.rows("SELECT DISTINCT type FROM events ORDER BY type").map { try $0.string(0) }
         #expect(types == ["job.enqueued", "job.started", "job.succeeded"])
         for type in ["job.started", "job.succeeded"] {
             let row = try #require(try await test.rows(
                 "SELECT COUNT(*), COUNT(DISTINCT job_id) FROM events WHERE type = $1", [.text(type)]).first)
-            #expect(row.int(0) == total && row.int(1) == total, "\(type): \(row.values)")
+            #expect(try row.int(0) == total && row.int(1) == total, "\(type): \(row.values)")
         }
         let sources = try await test.rows("SELECT DISTINCT source FROM events WHERE type = 'job.succeeded'")
         #expect(sources.count >= 2, "jobs should be spread over the workers")
@@ -98,7 +98,7 @@ struct WorkerProcessTests {
         let sql = try #require(store as? SQLJobStore)
         let row = try #require(try await sql.backend.single(
             "SELECT COUNT(*), COUNT(DISTINCT job_id) FROM events WHERE type = 'job.succeeded'", []).first)
-        #expect(row.int(0) == total && row.int(1) == total)
+        #expect(try row.int(0) == total && row.int(1) == total)
         await store.close()
         await cluster.shutdown()
     }

@@ -23,12 +23,16 @@ final class RunnerProcess: @unchecked Sendable {
     }
 
     /// Starts `runner ARGS` with DATABASE_URL set; output goes to a log file in the scratch folder.
+    /// An empty `databaseURL` leaves DATABASE_URL unset; `directory` is the working folder;
     /// `standardInput`: a file the process reads as its standard input.
-    init(_ arguments: [String], databaseURL: String, standardInput: URL? = nil) throws {
+    init(_ arguments: [String], databaseURL: String, directory: String? = nil, environment extra: [String: String] = [:],
+         standardInput: URL? = nil) throws {
         process.executableURL = try Self.executable()
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = databaseURL
+        environment["DATABASE_URL"] = databaseURL.isEmpty ? nil : databaseURL
+        environment.merge(extra) { $1 }
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.environment = environment
         logURL = TestEnvironment.scratchDirectory().appendingPathComponent("runner.log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)

@@ -85,6 +85,60 @@ struct TextExtractionTests {
         }
     }
 
+    /// Only the text before the first NUL used to be narrated, and the job succeeded.
+    @Test func textWithNULBytesIsRefusedNamingTheFileAndOffset() throws {
+        for (name, bytes) in [("nul.txt", Array("First part.".utf8) + [0] + Array(" Second part never read.".utf8)),
+                              ("nul.html", Array("<p>Before".utf8) + [0, 0] + Array(" after.</p>".utf8))] {
+            let path = try temp(name, bytes)
+            let error = #expect(throws: StepFailure.self) { try TextExtractor.extract(path: path, maxCharacters: 1000) }
+            #expect(error?.code == "binary_text")
+            #expect(error?.retryable == false)
+            #expect(error?.message.contains(name) == true && error?.message.contains("NUL") == true, "\(error?.message ?? "")")
+        }
+        let error = #expect(throws: StepFailure.self) { try TextExtractor.extract(path: try temp("n.txt", Array("Eleven char".utf8) + [0, 65]), maxCharacters: 1000) }
+        #expect(error?.message.contains("byte 11") == true)
+    }
+
+    /// `../` hrefs (OPF and chapters in sibling folders), a spine item missing from the manifest,
+    /// and a DOCTYPE internal subset whose entity declarations used to be read aloud.
+    @Test func epubWithParentHrefsMissingSpineItemAndDoctypeSubset() throws {
+        let dir = NSTemporaryDirectory() + "epub-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/odd.epub"
+        let chapter = #"<?xml version="1.0"?><!DOCTYPE html [ <!ENTITY bogusentityname "Should never be spoken"> ]>"#
+            + #"<html xmlns="http://www.w3.org/1999/xhtml"><head><title>One</title></head><body><h1>Chapter One</h1>"#
+            + "<p>The lighthouse keeper climbed the stairs.</p></body></html>"
+        let opf = #"<package><metadata><dc:title>Odd</dc:title></metadata><manifest>"#
+            + #"<item id="c1" href="../Text/ch1.xhtml" media-type="application/xhtml+xml"/></manifest>"#
+            + #"<spine><itemref idref="c1"/><itemref idref="ghost"/></spine></package>"#
+        let status = try ProcessEndToEndTests.shell("python3", "-c", """
+            import zipfile, sys
+            with zipfile.ZipFile(sys.argv[1], 'w') as z:
+                z.writestr('mimetype', 'application/epub+zip')
+                z.writestr('META-INF/container.xml', '<rootfile full-path="OEBPS/opf/content.opf"/>')
+                z.writestr('OEBPS/opf/content.opf', sys.argv[2])
+                z.writestr('OEBPS/Text/ch1.xhtml', sys.argv[3])
+            """, path, opf, chapter)
+        #expect(status == 0)
+        let text = try TextExtractor.extract(path: path, maxCharacters: 10_000)
+        let all = text.chapters.map { ($0.title ?? "") + " " + $0.text }.joined(separator: " ")
+        #expect(all.contains("The lighthouse keeper climbed the stairs."), "\(text.chapters)")
+        #expect(!all.contains("bogusentityname") && !all.contains("Should never be spoken") && !all.contains("]>"), "\(all)")
+        #expect(text.warnings.contains { $0.contains("not in the manifest") && $0.contains("ghost") }, "\(text.warnings)")
+        #expect(EpubText.join("OEBPS/opf", "../Text/ch1.xhtml#s2") == "OEBPS/Text/ch1.xhtml")
+    }
+
+    /// --max-input-chars counts the text of an HTML page, not its markup.
+    @Test func htmlLimitCountsTextNotMarkup() throws {
+        let markup = String(repeating: #"<div class="wrapper-with-a-long-class-name"><span style="color: red"></span></div>"#, count: 300)
+        let path = try temp("page.html", Array("<html><body>\(markup)<p>Only a few words are text here.</p></body></html>".utf8))
+        let text = try TextExtractor.extract(path: path, maxCharacters: 1000)
+        #expect(text.characters < 100)
+        let error = #expect(throws: StepFailure.self) { try TextExtractor.extract(path: path, maxCharacters: 10) }
+        #expect(error?.code == "input_too_long" && error?.message.contains("characters") == true)
+    }
+
     @Test func refusedInputsFailWithAClearCode() throws {
         let cases: [(String, [UInt8], String)] = [
             ("empty.txt", [], "empty_text"),

@@ -68,8 +68,34 @@ struct SecretLeakTests {
         }
     }
 
+    /// An endpoint or proxy that echoes the key in `x-request-id`: the key must not reach the
+    /// error (printed by the runner and stored in the job's row) nor the logs.
+    @Test func keyEchoedInRequestIDHeaderIsScrubbed() async throws {
+        try await withFakes { fixture in
+            var errors: [ProviderError] = []
+            func collect(_ body: () async throws -> Void) async {
+                do { try await body() } catch let error as ProviderError { errors.append(error) } catch {}
+            }
+            for service in [FakeService.revai, .gemini, .googleTTS, .openai] { fixture.fakes.inject([.echoKey(401)], into: service) }
+            await collect { _ = try await fixture.revai().job("x") }
+            await collect { _ = try await fixture.gemini().generateText("hello") }
+            await collect { _ = try await fixture.googleTTS().synthesize("Hi.", encoding: .linear16) }
+            await collect { _ = try await fixture.openAI().speech("Hi", format: "pcm") }
+            #expect(errors.count == 4)
+            for error in errors {
+                #expect(error.status == 401)
+                #expect(error.requestID == "req-[redacted]", "request id kept as sent: \(error.requestID ?? "nil")")
+                for secret in fixture.secrets {
+                    #expect(!"\(error)".contains(secret) && !String(reflecting: error).contains(secret), "error leaks a key: \(error)")
+                    for line in fixture.logs.all { #expect(!line.contains(secret), "log line leaks a key: \(line)") }
+                }
+            }
+        }
+    }
+
     @Test func scrubRemovesSecretsFromServerText() {
         let text = scrub("bad key sk-abcdef123456 given\nagain sk-abcdef123456", secrets: ["sk-abcdef123456"])
         #expect(text == "bad key [redacted] given again [redacted]")
+        #expect(scrub("a\u{0}b\u{1B}[31mc", secrets: []) == "a b [31mc")
     }
 }

@@ -74,6 +74,26 @@ struct S3StorageFaultTests {
         #expect(await states.states.isEmpty)
     }
 
+    /// A server or proxy that echoes `AWS_SESSION_TOKEN` in `x-amz-request-id` and in its
+    /// message must not get it printed.
+    @Test func echoedSessionTokenIsScrubbed() async throws {
+        let fake = try await FakeS3Server.start()
+        try await fake.inject([["op": "PutObject", "kind": "echo", "times": 1]])
+        let token = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN0123456789"
+        let storage = try fake.storage(sessionToken: token)
+
+        let error = try await #require(throws: ProviderError.self) {
+            _ = try await storage.put(bytes: Data("hello".utf8), key: "a.txt")
+        }
+
+        #expect(error.status == 403)
+        #expect(error.code == "AccessDenied")
+        #expect(error.requestID == "[redacted]")
+        for text in ["\(error)", String(reflecting: error)] {
+            #expect(!text.contains(token), "leaks the session token: \(text)")
+        }
+    }
+
     @Test func slowDownOnEveryAttemptKeepsTheUploadForResume() async throws {
         let fake = try await FakeS3Server.start()
         try await fake.inject([["op": "UploadPart", "part": 2, "kind": "slowdown", "times": 100]])
@@ -149,10 +169,13 @@ final class FakeS3Server: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    func storage(partSize: Int64 = 8 << 20, stateStore: any UploadStateStore = NoUploadStateStore()) throws -> S3Storage {
+    func storage(
+        partSize: Int64 = 8 << 20, stateStore: any UploadStateStore = NoUploadStateStore(), sessionToken: String? = nil
+    ) throws -> S3Storage {
         let config = S3Configuration(
             endpoint: try S3Endpoint(url: "http://127.0.0.1:\(port)"), region: "us-east-1",
-            credentials: AWSCredentials(accessKeyID: "AKIDFAKE", secretAccessKey: "fake-secret-0123456789"),
+            credentials: AWSCredentials(
+                accessKeyID: "AKIDFAKE", secretAccessKey: "fake-secret-0123456789", sessionToken: sessionToken),
             partSize: partSize, concurrency: 2, retry: RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10)))
         return S3Storage(configuration: config, bucket: "bucket", stateStore: stateStore)
     }

@@ -1,10 +1,11 @@
 import Foundation
+import MediaCore
 
 /// Which workflow a file goes to, by its extension.
 package enum BatchClassifier {
     package static let text: Set<String> = ["txt", "text", "md", "markdown", "html", "htm", "xhtml", "epub"]
-    package static let media: Set<String> = ["mp3", "wav", "flac", "m4a", "m4b", "aac", "ogg", "oga", "opus", "wma",
-                                             "mp4", "m4v", "mov", "mkv", "webm", "avi"]
+    /// The audio and video extensions, the same list `runner chunk` takes.
+    package static var media: Set<String> { InputDiscovery.mediaExtensions }
 
     /// `narrate`, `transcribe`, or nil (skipped).
     package static func workflow(for path: String) -> String? {
@@ -14,40 +15,39 @@ package enum BatchClassifier {
         return nil
     }
 
-    /// Regular files under `directory`, recursively, sorted; hidden files and folders and
-    /// anything under `excluding` (the output folder when it lies inside the input) left out.
-    package static func files(in directory: String, excluding: String?) throws -> [String] {
-        let root = URL(fileURLWithPath: directory).standardizedFileURL
-        let excluded = excluding.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-        guard let enumerator = FileManager.default.enumerator(
-            at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else {
-            throw StepFailure(code: "unreadable", message: "cannot list \(directory)", retryable: false)
-        }
-        var files: [String] = []
-        for case let url as URL in enumerator {
-            let path = url.standardizedFileURL.path
-            if let excluded, path == excluded || path.hasPrefix(excluded + "/") { enumerator.skipDescendants(); continue }
-            if (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true { files.append(path) }
-        }
-        return files.sorted()
-    }
-
     /// One job's worth of input: a file, or a folder of recordings (an audiobook).
     package struct Entry: Sendable {
         /// Relative to the input folder (`book/` for a folder).
         package var name: String
         package var workflow: String?
         package var paths: [String]
+        /// Why the entry is not worked on: a status (`skipped` or `failed`) and a reason.
+        package var problem: (status: String, reason: String)?
     }
 
     /// The entries of `directory`: every text or unknown file alone; the recordings inside each
-    /// top-level subfolder together as one multi-file upload, in name order; other recordings alone.
+    /// top-level subfolder together as one multi-file upload, in name order; other recordings
+    /// alone; and whatever the walk passed over (hidden, links, FIFOs, bad names) with its reason.
+    /// - Throws: `StepFailure` when the folder cannot be read.
     package static func entries(in directory: String, excluding: String?) throws -> [Entry] {
         let base = URL(fileURLWithPath: directory).standardizedFileURL.path
+        guard FileManager.default.isReadableFile(atPath: base) else {
+            throw StepFailure(code: "unreadable", message: "cannot list \(directory)", retryable: false)
+        }
         var entries: [Entry] = []
         var books: [String: Int] = [:]
-        for path in try files(in: directory, excluding: excluding) {
-            let relative = String(path.dropFirst(base.count).drop { $0 == "/" })
+        for found in DirectoryScan.walk(base, excluding: excluding).entries {
+            switch found.outcome {
+            case .file: break
+            case .skipped(let reason):
+                entries.append(Entry(name: found.relative, workflow: nil, paths: [found.path], problem: ("skipped", reason)))
+                continue
+            case .failed(let reason):
+                entries.append(Entry(name: found.relative, workflow: nil, paths: [found.path], problem: ("failed", reason)))
+                continue
+            }
+            let path = found.path
+            let relative = found.relative
             let workflow = workflow(for: path)
             let components = relative.split(separator: "/")
             if workflow == "transcribe", components.count > 1 {
@@ -63,7 +63,8 @@ package enum BatchClassifier {
         // A folder holding a single recording is just that recording.
         return entries.map { entry in
             entry.name.hasSuffix("/") && entry.paths.count == 1
-                ? Entry(name: String(entry.paths[0].dropFirst(base.count).drop { $0 == "/" }), workflow: entry.workflow, paths: entry.paths)
+                ? Entry(name: String(entry.paths[0].dropFirst(base.count).drop { $0 == "/" }), workflow: entry.workflow, paths: entry.paths,
+                        problem: entry.problem)
                 : entry
         }
     }

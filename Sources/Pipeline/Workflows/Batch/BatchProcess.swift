@@ -3,6 +3,7 @@ import Foundation
 import MediaCore
 import Logging
 import Providers
+import ServiceLifecycle
 
 /// `runner process DIR`: one job per file (narrate for text, transcribe for audio/video),
 /// enqueued idempotently (the unique key hashes the content, the workflow and its options),
@@ -35,6 +36,8 @@ package struct BatchProcess: Sendable {
         package var style: String?
         /// `--segments N`: Gemini proposes about N titled sections (chapters) of a narrated text.
         package var segments: Int?
+        /// `--retry-failed`: queue again the jobs an earlier run left dead or cancelled.
+        package var retryFailed = false
 
         package init(inputDirectory: String, localOutput: String?, databaseURL: String) {
             self.inputDirectory = inputDirectory
@@ -69,18 +72,44 @@ package struct BatchProcess: Sendable {
         var files: [BatchReport.File] = []
         var jobs: [(index: Int, id: UUID)] = []
         for entry in try BatchClassifier.entries(in: options.inputDirectory, excluding: options.localOutput) {
-            guard let workflow = entry.workflow else {
-                files.append(.init(path: entry.name, workflow: nil, status: "skipped", jobID: nil, newJob: false,
-                                   error: "not a text, audio or video file", manifest: nil, skippedSteps: []))
-                progress(.message("skipped  \(entry.name): not a text, audio or video file"))
+            let shown = Self.printable(entry.name)
+            if let problem = entry.problem {
+                files.append(.init(path: shown, workflow: nil, status: problem.status, jobID: nil, newJob: false,
+                                   error: problem.reason, manifest: nil, skippedSteps: []))
+                progress(.message("\(problem.status == "failed" ? "failed " : "skipped ") \(shown): \(problem.reason)"))
                 continue
             }
-            let (input, key) = try await prepare(paths: entry.paths, name: entry.name, workflow: workflow)
-            let result = try await store.enqueue(EnqueueRequest(workflow: workflow, input: input, uniqueKey: key), source: "runner-process")
-            files.append(.init(path: entry.name, workflow: workflow, status: "queued", jobID: result.jobID.uuidString.lowercased(),
-                               newJob: result.created, error: nil, manifest: nil, skippedSteps: []))
-            jobs.append((files.count - 1, result.jobID))
-            progress(.message("\(result.created ? "enqueued" : "found   ") \(workflow) \(entry.name) (job \(result.jobID.uuidString.lowercased().prefix(8)))"))
+            guard let workflow = entry.workflow else {
+                files.append(.init(path: shown, workflow: nil, status: "skipped", jobID: nil, newJob: false,
+                                   error: "not a text, audio or video file", manifest: nil, skippedSteps: []))
+                progress(.message("skipped  \(shown): not a text, audio or video file"))
+                continue
+            }
+            // One input that cannot be stored or enqueued fails alone; the others still run.
+            // A database that cannot be written stops the run: nothing else could be recorded.
+            do {
+                let (input, key) = try await prepare(paths: entry.paths, name: entry.name, workflow: workflow)
+                let result = try await store.enqueue(EnqueueRequest(workflow: workflow, input: input, uniqueKey: key), source: "runner-process")
+                var newJob = result.created
+                if !result.created, options.retryFailed, let earlier = try await store.job(result.jobID),
+                    earlier.status == .dead || earlier.status == .cancelled,
+                    case .done = try await store.retry(jobID: result.jobID, source: "runner-process")
+                {
+                    progress(.message("retrying \(shown): job \(result.jobID.uuidString.lowercased().prefix(8)) was \(earlier.status.rawValue) after an earlier run"))
+                    newJob = true  // it runs in this batch
+                }
+                files.append(.init(path: shown, workflow: workflow, status: "queued", jobID: result.jobID.uuidString.lowercased(),
+                                   newJob: newJob, error: nil, manifest: nil, skippedSteps: []))
+                jobs.append((files.count - 1, result.jobID))
+                progress(.message("\(newJob ? "enqueued" : "found   ") \(workflow) \(shown) (job \(result.jobID.uuidString.lowercased().prefix(8)))"))
+            } catch let error as StoreError where error.isUnwritable {
+                throw error
+            } catch {
+                let reason = Self.describe(error)
+                files.append(.init(path: shown, workflow: workflow, status: "failed", jobID: nil, newJob: false,
+                                   error: reason, manifest: nil, skippedSteps: []))
+                progress(.message("failed   \(shown): \(reason)"))
+            }
         }
         let ids = jobs.map(\.id)
         let names = jobs.map { files[$0.index].path }
@@ -94,6 +123,9 @@ package struct BatchProcess: Sendable {
             configuration.exitWhenIdle = true
             configuration.pollInterval = .milliseconds(200)
             configuration.retryBaseDelay = .milliseconds(500)
+            // On SIGINT/SIGTERM (run inside a ServiceGroup): stop claiming, give running jobs a
+            // little time, then release them to the queue for the next run.
+            configuration.shutdownGrace = .seconds(5)
             if options.databaseURL.hasPrefix("sqlite:") {
                 // One process owns an embedded database: a job left running by a killed run is
                 // taken back quickly.
@@ -101,13 +133,19 @@ package struct BatchProcess: Sendable {
             }
             try await Worker(store: store, registry: registry, configuration: configuration, logger: services.logger).run()
         }
-        while true {  // without a local worker: wait for the fleet
+        let interrupted = Task.isShuttingDownGracefully
+        while !interrupted {  // without a local worker: wait for the fleet
             var open = false
             for job in jobs where !(try await store.job(job.id)?.status.isFinal ?? true) { open = true }
             if !open { break }
             try await Task.sleep(for: .milliseconds(500))
+            if Task.isShuttingDownGracefully { break }
         }
-        await watcher.value  // its last pass reports every job's end
+        if interrupted || Task.isShuttingDownGracefully {
+            watcher.cancel()
+        } else {
+            await watcher.value  // its last pass reports every job's end
+        }
         for (index, id) in jobs {
             guard let job = try await store.job(id) else { continue }
             files[index].status = job.status.rawValue
@@ -125,8 +163,10 @@ package struct BatchProcess: Sendable {
             }
         }
         let elapsed = ContinuousClock.now - started
-        return BatchReport(output: services.storage.uri(for: "jobs/"), database: DatabaseURL.redact(options.databaseURL), files: files,
-                           elapsedSeconds: Double(elapsed.nanoseconds) / 1e9)
+        var report = BatchReport(output: services.storage.uri(for: "jobs/"), database: DatabaseURL.redact(options.databaseURL), files: files,
+                                 elapsedSeconds: Double(elapsed.nanoseconds) / 1e9)
+        report.interrupted = interrupted || Task.isShuttingDownGracefully
+        return report
     }
 
     static func skipped(_ input: TranscribeInput) -> [SkippedStep] {
@@ -141,6 +181,35 @@ package struct BatchProcess: Sendable {
         return []
     }
 
+    /// A file name as printed: newlines, tabs and other control characters escaped, so that one
+    /// name cannot break a line of the report.
+    static func printable(_ name: String) -> String {
+        guard name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return name }
+        return name.unicodeScalars.map { scalar -> String in
+            guard scalar.properties.generalCategory == .control else { return String(scalar) }
+            switch scalar {
+            case "\n": return "\\n"
+            case "\t": return "\\t"
+            case "\r": return "\\r"
+            default: return String(format: "\\x%02X", scalar.value)
+            }
+        }.joined()
+    }
+
+    /// A name a store key can hold: control characters (newline, tab…) become `_`.
+    static func storableName(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.map { $0.properties.generalCategory == .control ? "_" : $0 }))
+    }
+
+    /// An error in plain words for the report.
+    static func describe(_ error: any Error) -> String {
+        if let failure = error as? StepFailure { return failure.message }
+        if let error = error as? CocoaError {
+            return "cannot read \(((error.filePath ?? "the file") as NSString).lastPathComponent): \(plainFileReason(error))"
+        }
+        return "\(error)"
+    }
+
     static func errorText(_ json: String) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return json }
         let step = (object["step"] as? String).map { " in \($0)" } ?? ""
@@ -153,7 +222,7 @@ package struct BatchProcess: Sendable {
         var parts: [SourcePart] = []
         for path in paths {
             let digest = try await runOnDedicatedThread(name: "storage") { try FileDigest.sha256(path: path) }
-            let fileName = (path as NSString).lastPathComponent
+            let fileName = Self.storableName((path as NSString).lastPathComponent)
             let sourceKey = "inputs/\(digest.hex)/\(fileName)"
             if try await services.storage.head(key: sourceKey) == nil {
                 _ = try await services.storage.put(file: path, key: sourceKey)
@@ -169,7 +238,7 @@ package struct BatchProcess: Sendable {
         } else {
             let transcriber = transcriberName()
             input = try JSON(encoding: TranscribeInput(
-                sourceKey: parts[0].sourceKey, name: paths.count > 1 ? name : parts[0].name, transcriber: transcriber,
+                sourceKey: parts[0].sourceKey, name: paths.count > 1 ? Self.storableName(name) : parts[0].name, transcriber: transcriber,
                 language: options.language, chunkSeconds: options.chunkSeconds,
                 summarize: transcriber != nil && services.environment.optional("GEMINI_API_KEY") != nil,
                 parts: paths.count > 1 ? parts : nil, chunkConcurrency: options.chunkConcurrency,

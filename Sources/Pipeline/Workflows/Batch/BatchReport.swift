@@ -27,8 +27,10 @@ package struct BatchReport: Codable, Sendable {
     package var database: String
     package var files: [File]
     package var elapsedSeconds: Double
+    /// The run was stopped by SIGINT or SIGTERM: unfinished jobs were released to the queue.
+    package var interrupted = false
 
-    enum CodingKeys: String, CodingKey { case output, database, files, elapsedSeconds = "elapsed_seconds" }
+    enum CodingKeys: String, CodingKey { case output, database, files, elapsedSeconds = "elapsed_seconds", interrupted }
 
     /// True when every file that had a workflow succeeded.
     package var succeeded: Bool { files.allSatisfy { $0.status == "succeeded" || $0.status == "skipped" } }
@@ -40,7 +42,12 @@ package struct BatchReport: Codable, Sendable {
             if file.error == nil, let first = file.skippedSteps.first {
                 detail += "  (skipped \(file.skippedSteps.map(\.step).joined(separator: ", ")): set \(first.enableWith))"
             }
-            let status = file.status + (file.newJob || file.jobID == nil ? "" : " (earlier run)")
+            let earlier = !file.newJob && file.jobID != nil
+            let status = file.status + (earlier ? " (earlier run)" : "")
+            if earlier, file.status == "dead" || file.status == "cancelled", let id = file.jobID {
+                // A rerun finds the same job (same content and options): say how to run it again.
+                detail += "  (run it again: runner retry \(id.prefix(8)), or runner process --retry-failed)"
+            }
             return [file.path, file.workflow ?? "-", status, detail]
         }
         let header = ["file", "workflow", "status", "outputs / error"]

@@ -23,6 +23,10 @@ package enum ObjectKey {
             guard !segment.isEmpty, segment != ".", segment != ".." else {
                 throw StorageError.invalidKey(key, "must not contain empty, '.' or '..' segments")
             }
+            // The local store keeps each segment as a file name, which file systems cap at 255 bytes.
+            guard segment.utf8.count <= 255 else {
+                throw StorageError.invalidKey(key, "a segment between slashes is \(segment.utf8.count) bytes; at most 255 are allowed")
+            }
         }
         guard segments.first != Substring(LocalStorage.reservedFolder) else {
             throw StorageError.invalidKey(key, "\(LocalStorage.reservedFolder)/ is reserved")

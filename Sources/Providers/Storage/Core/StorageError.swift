@@ -23,7 +23,9 @@ package struct StorageError: Error, Sendable, Equatable, CustomStringConvertible
     }
 
     package static func invalidKey(_ key: String, _ reason: String) -> StorageError {
-        StorageError(.invalidKey, "invalid object key \"\(key)\": \(reason)")
+        // A hostile key may be kilobytes long or hold control characters: show its start only.
+        let shown = String(String.UnicodeScalarView(key.unicodeScalars.prefix(80).map { $0.properties.generalCategory == .control ? "?" : $0 }))
+        return StorageError(.invalidKey, "invalid object key \"\(shown)\(key.unicodeScalars.count > 80 ? "…" : "")\": \(reason)")
     }
 
     package static func invalidConfiguration(_ message: String) -> StorageError {

@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 
 /// The POSIX file operations `LocalStorage` is built from; each failure names the call and path.
 enum LocalFiles {
@@ -6,7 +7,7 @@ enum LocalFiles {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw StorageError.fileSystem("mkdir \(path): \(error.localizedDescription)")
+            throw StorageError.fileSystem("mkdir \(path): \(plainFileReason(error))")
         }
     }
 

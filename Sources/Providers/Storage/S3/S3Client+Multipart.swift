@@ -61,8 +61,9 @@ extension S3Client {
             return etag
         case .failed(let error):
             throw ProviderError(
-                .http, provider: "s3", status: response.status, code: error.code,
-                message: scrub(error.message, secrets: http.secrets), requestID: error.requestID)
+                .http, provider: "s3", status: response.status, code: scrub(error.code, secrets: http.secrets, maxLength: 120),
+                message: scrub(error.message, secrets: http.secrets),
+                requestID: error.requestID.map { scrub($0, secrets: http.secrets, maxLength: 120) })
         case .unreadable:
             throw ProviderError(
                 .invalidResponse, provider: "s3", status: response.status,

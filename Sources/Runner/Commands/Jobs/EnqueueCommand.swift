@@ -43,7 +43,7 @@ struct EnqueueCommand: AsyncParsableCommand {
             return EnqueueRequest(workflow: workflow, input: document, queue: queue, priority: priority,
                                   maxAttempts: maxAttempts, runAt: when)
         }
-        let results = try await withStore(store) { try await $0.enqueue(batch: requests, source: "cli") }
+        let results = try await withStore(store, create: true) { try await $0.enqueue(batch: requests, source: "cli") }
         if json {
             let rows = zip(items, results).map { ["id": $1.jobID.uuidString.lowercased(), "created": $1.created, "input": $0] as [String: Any] }
             printJSON(rows)

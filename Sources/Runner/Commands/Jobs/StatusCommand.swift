@@ -8,12 +8,12 @@ struct StatusCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Flag(help: "Print JSON.") var json = false
-    @Argument(help: "The job id.") var job: String
+    @Argument(help: "The job id, or a unique prefix of it (the 8 characters `runner process` prints).") var job: String
 
     func run() async throws {
-        let id = try parseJobID(job)
         let (found, steps) = try await withStore(store) { store in
-            (try await store.job(id), try await store.steps(of: id))
+            let id = try await resolveJobID(job, in: store)
+            return (try await store.job(id), try await store.steps(of: id))
         }
         guard let found else { throw ValidationError("no job \(job)") }
         if json {
@@ -44,11 +44,10 @@ struct EventsCommand: AsyncParsableCommand {
 
     @OptionGroup var store: StoreOptions
     @Flag(help: "Print JSON.") var json = false
-    @Argument(help: "The job id.") var job: String
+    @Argument(help: "The job id, or a unique prefix of it (the 8 characters `runner process` prints).") var job: String
 
     func run() async throws {
-        let id = try parseJobID(job)
-        let events = try await withStore(store) { try await $0.events(of: id) }
+        let events = try await withStore(store) { try await $0.events(of: try await resolveJobID(job, in: $0)) }
         if json {
             printJSON(events.map(JobsOutput.event))
             return

@@ -45,6 +45,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        defer { ScratchSpace.removeProcessFolder() }  // a killed run's is removed by the next start
         var configuration = WorkerConfiguration()
         configuration.concurrency = concurrency
         configuration.queues = queues.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }

@@ -3,6 +3,9 @@ import Foundation
 import Logging
 import Pipeline
 import Providers
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
 
 /// `runner process DIR`: narrate every text, transcribe every recording, in one command.
 struct ProcessCommand: AsyncParsableCommand {
@@ -39,6 +42,8 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "Speech requests in flight at once per remote engine (the provider limit).") var speechConcurrency: Int = 8
     @Option(help: "Jobs run at once.") var concurrency: Int = 2
     @Option(help: "S3 endpoint URL (with --out s3://…).") var endpoint: String?
+    @Flag(help: "Queue again the files whose job an earlier run left dead or cancelled (otherwise they are reported as they are).")
+    var retryFailed = false
     @Flag(help: "Print the report as JSON.") var json = false
     @OptionGroup var global: GlobalOptions
 
@@ -62,6 +67,7 @@ struct ProcessCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        defer { ScratchSpace.removeProcessFolder() }  // a killed run's is removed by the next start
         let display = json ? nil : ProgressDisplay()
         var logLines: (@Sendable (String) -> Void)?
         if let display { logLines = { display.handle(.message($0), to: .standardError) } }
@@ -87,8 +93,16 @@ struct ProcessCommand: AsyncParsableCommand {
         options.translateTo = translateTo
         options.style = style
         options.segments = segments
+        options.retryFailed = retryFailed
         let batch = BatchProcess(options: options, services: services)
-        let report = try await batch.run { event in display?.handle(event) }
+        // SIGINT and SIGTERM stop it as they stop `runner worker`: no new job is started, running
+        // ones get a few seconds, the rest go back to the queue, and the summary is printed.
+        let run = BatchRun(batch: batch, display: display)
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: run, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        guard let report = run.report.withLock({ $0 }) else { throw ExitCode(1) }
         display?.finish()
         if json {
             print(try jsonString(report))
@@ -97,6 +111,28 @@ struct ProcessCommand: AsyncParsableCommand {
             print(report.table())
             print("\nOutputs: \(report.output)<job_id>/  (\(String(format: "%.1f", report.elapsedSeconds)) s)")
         }
+        if report.interrupted {
+            printError("interrupted: unfinished jobs went back to the queue; run the same command again to resume them")
+            throw ExitCode(130)
+        }
         if !report.succeeded { throw ExitCode(1) }
+    }
+}
+
+/// `runner process`'s batch as a service of its `ServiceGroup`, so that signals reach the worker.
+private final class BatchRun: Service, Sendable {
+    let batch: BatchProcess
+    let display: ProgressDisplay?
+    let report = Mutex<BatchReport?>(nil)
+
+    init(batch: BatchProcess, display: ProgressDisplay?) {
+        self.batch = batch
+        self.display = display
+    }
+
+    func run() async throws {
+        let display = display
+        let result = try await batch.run { event in display?.handle(event) }
+        report.withLock { $0 = result }
     }
 }

@@ -4,7 +4,7 @@ HTTP 200 with an <Error> body. Path-style only; no signature check (moto does th
 
 Started by the Swift tests: prints its port on the first line of stdout. Control endpoints:
   POST /_faults  JSON list of {"op": PutObject|UploadPart|Complete|HeadObject, "kind":
-                 slowdown|drop|error200|internal, "part": N (UploadPart only), "code": "...",
+                 slowdown|drop|error200|internal|echo, "part": N (UploadPart only), "code": "...",
                  "times": N}; each fault applies to the next `times` matching requests.
   GET  /_log     JSON list of the requests served: op, key, part, status, body bytes received.
 """
@@ -40,7 +40,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.send_header("x-amz-request-id", "FAKE-REQ")
+        if "x-amz-request-id" not in (headers or {}):
+            self.send_header("x-amz-request-id", "FAKE-REQ")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -114,6 +115,11 @@ class Handler(BaseHTTPRequestHandler):
                              op="UploadPart", key=key, part=part, received=len(data))
         data = self.read_body()
         fault = take_fault("PutObject")
+        if fault and fault["kind"] == "echo":
+            # A proxy that echoes the session token in its request id and message.
+            token = self.headers.get("x-amz-security-token", "none")
+            return self.send(403, error_xml("AccessDenied", f"token {token} denied"), {"x-amz-request-id": token},
+                             op="PutObject", key=key, received=len(data))
         if fault:
             return self.send(503, error_xml("SlowDown", "Please reduce your request rate."), {"Retry-After": "0"},
                              op="PutObject", key=key, received=len(data))
