@@ -10,6 +10,7 @@
 #
 #   benchmarks/transcribe-local.sh                    # release build
 #   CONFIG=debug MINUTES=5 benchmarks/transcribe-local.sh
+#   BUILD=0 benchmarks/transcribe-local.sh           # use $SCRATCH/$CONFIG/runner as it is
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG="${CONFIG:-release}"
@@ -17,7 +18,7 @@ SCRATCH="${SCRATCH:-.build}"
 MINUTES="${MINUTES:-20}"
 STATIC=""; [ "$CONFIG" = release ] && STATIC="--static-swift-stdlib"
 [ -x .venv-whisper/bin/python ] || scripts/setup.sh
-swift build -c "$CONFIG" $STATIC --scratch-path "$SCRATCH" --product runner >/dev/null
+[ "${BUILD:-1}" = 0 ] || swift build -c "$CONFIG" $STATIC --scratch-path "$SCRATCH" --product runner >/dev/null
 BIN="$SCRATCH/$CONFIG"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -21,6 +21,7 @@ package actor LocalWhisperEngine {
     private var starting: Task<OpenAIClient.Configuration, any Error>?
     private var process: Process?
     private var input: Pipe?
+    private var log: String?
     private var stopped = false
 
     package init(installation: LocalWhisperInstallation, logger: Logger, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -37,6 +38,12 @@ package actor LocalWhisperEngine {
     /// - Throws: `ProviderError(.missingConfiguration)` when the server does not start or after `shutdown()`.
     package func configuration() async throws -> OpenAIClient.Configuration {
         guard !stopped else { throw ProviderError(.missingConfiguration, provider: "local", message: "the local engine was shut down") }
+        if let process, !process.isRunning {  // it died (killed, out of memory): the next request starts another
+            logger.warning("the local transcription engine exited; starting it again",
+                           metadata: ["provider": "local", "status": "\(process.terminationStatus)", "log": "\(log ?? "")"])
+            self.process = nil
+            starting = nil
+        }
         if let starting { return try await starting.value }
         let task = Task { try await self.launch() }
         starting = task
@@ -64,6 +71,7 @@ package actor LocalWhisperEngine {
         let deadline = ContinuousClock.now + .seconds(5)
         while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        if let log { try? FileManager.default.removeItem(atPath: log) }
         logger.info("local transcription engine stopped", metadata: ["provider": "local"])
     }
 
@@ -92,6 +100,7 @@ package actor LocalWhisperEngine {
         }
         self.process = process
         self.input = input
+        self.log = log
         logger.info("starting the local transcription engine", metadata: ["provider": "local", "pid": "\(process.processIdentifier)", "log": "\(log)"])
         let started = ContinuousClock.now
         let reader = output.fileHandleForReading

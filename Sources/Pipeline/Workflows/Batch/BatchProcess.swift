@@ -84,6 +84,15 @@ package struct BatchProcess: Sendable {
             jobs.append((files.count - 1, result.jobID))
             progress(.message("\(result.created ? "enqueued" : "found   ") \(workflow) \(entry.name) (job \(result.jobID.uuidString.lowercased().prefix(8)))"))
         }
+        if let engine = services.localWhisper, transcriberName() == "local" {
+            for (index, id) in jobs where files[index].workflow == "transcribe" {
+                guard try await !(store.job(id)?.status.isFinal ?? true) else { continue }
+                // Load the model while the recordings are probed and chunked; a failed start is
+                // tried again (and reported) by the first chunk's transcription.
+                Task { _ = try? await engine.configuration() }
+                break
+            }
+        }
         let ids = jobs.map(\.id)
         let names = jobs.map { files[$0.index].path }
         let watcher = Task { await watch(store: store, jobs: ids, names: names, started: started, progress: progress) }
