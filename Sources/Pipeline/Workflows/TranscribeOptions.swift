@@ -7,7 +7,7 @@ import Providers
 package struct TranscribeInput: Codable, Sendable {
     package var sourceKey: String
     package var name: String
-    /// `revai`, `openai`, or nil: probe and chunk only.
+    /// `revai`, `openai`, `local`, or nil: probe and chunk only.
     package var transcriber: String?
     package var language: String?
     /// Longest chunk sent to speech-to-text, in seconds.

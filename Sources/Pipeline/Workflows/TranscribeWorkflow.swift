@@ -147,7 +147,15 @@ struct TranscribeWorkflow: Workflow {
                            context: StepContext) async throws -> Transcript {
         let transcriber: any Transcriber
         do {
-            transcriber = try kind.make(environment: services.environment, logger: context.logger, client: services.http)
+            if kind == .local, services.environment.optional("LOCAL_WHISPER_BASE_URL") == nil {
+                guard let engine = services.localWhisper else {
+                    throw ProviderError(.missingConfiguration, provider: "local",
+                                        message: "the local transcription engine is not installed; run scripts/setup.sh")
+                }
+                transcriber = try await engine.transcriber(logger: context.logger)
+            } else {
+                transcriber = try kind.make(environment: services.environment, logger: context.logger, client: services.http)
+            }
         } catch let error as ProviderError {
             throw StepFailure(code: "missing_configuration", message: error.description, retryable: false)
         }
@@ -185,7 +193,7 @@ struct TranscribeWorkflow: Workflow {
         }
         if options.transcriberKind == nil {
             let reason = "no speech-to-text provider configured"
-            let enable = "REVAI_ACCESS_TOKEN (Rev.ai) or OPENAI_API_KEY (OpenAI-compatible)"
+            let enable = "REVAI_ACCESS_TOKEN (Rev.ai) or OPENAI_API_KEY (OpenAI-compatible), or the local engine (scripts/setup.sh)"
             skipped = ["transcribe", "merge", "summarize", "embed"].map { SkippedStep(step: $0, reason: reason, enableWith: enable) }
         } else {
             let merged = try context.require("merge", as: MergedTranscript.self)

@@ -17,6 +17,9 @@ package struct WorkflowServices: Sendable {
     package var http: HTTPClient
     /// Speech engines shared by all jobs (one provider limit per engine).
     package var speech: SpeechEngines
+    /// The local transcription engine (`transcriber: local`), started by its first job; the
+    /// runner that made it shuts it down. Nil: not installed.
+    package var localWhisper: LocalWhisperEngine?
 
     package init(storage: any ObjectStorage, environment: ProviderEnvironment = ProviderEnvironment(), logger: Logger,
                  scratch: String? = nil, http: HTTPClient = .shared,

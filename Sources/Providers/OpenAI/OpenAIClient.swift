@@ -120,8 +120,13 @@ package struct OpenAIClient: Sendable {
 /// An OpenAI-compatible server as a `Transcriber`.
 package struct OpenAITranscriber: Transcriber {
     package var client: OpenAIClient
+    /// The engine named in transcripts: `openai`, or `local` for the runner's own server.
+    package var engine: String
 
-    package init(client: OpenAIClient) { self.client = client }
+    package init(client: OpenAIClient, engine: String = "openai") {
+        self.client = client
+        self.engine = engine
+    }
 
     package func transcribe(file path: String, language: String?) async throws -> Transcript {
         let answer = try await client.transcribe(file: path, language: language)
@@ -137,7 +142,7 @@ package struct OpenAITranscriber: Transcriber {
         } else {
             Self.punctuate(&words, from: answer.segments ?? [])
         }
-        return Transcript(engine: "openai", language: language ?? answer.language, duration: answer.duration, text: answer.text.trimmingWhitespace(), words: words)
+        return Transcript(engine: engine, language: language ?? answer.language, duration: answer.duration, text: answer.text.trimmingWhitespace(), words: words)
     }
 
     /// Word lists come without punctuation; carry each segment's final mark to its last word.

@@ -3,13 +3,20 @@ import Logging
 
 /// The transcription services `runner transcribe --engine` accepts.
 public enum TranscriberKind: String, CaseIterable, Sendable {
-    case revai, openai
+    /// `local`: faster-whisper on this machine (`LocalWhisperEngine`), through the OpenAI client.
+    case revai, openai, local
 
+    /// For `local`, a server already running at `LOCAL_WHISPER_BASE_URL` (with `/v1`); the
+    /// runner's own server comes from `LocalWhisperEngine.transcriber(logger:)` instead.
     /// - Throws: `ProviderError(.missingConfiguration)` naming the missing variable.
     package func make(environment: ProviderEnvironment, logger: Logger, client: HTTPClient = .shared) throws -> any Transcriber {
         switch self {
         case .revai: RevAITranscriber(client: RevAIClient(configuration: try .init(environment: environment), logger: logger, client: client))
         case .openai: OpenAITranscriber(client: OpenAIClient(configuration: try .init(environment: environment), logger: logger, client: client))
+        case .local:
+            OpenAITranscriber(client: OpenAIClient(configuration: OpenAIClient.Configuration(
+                apiKey: environment.optional("LOCAL_WHISPER_TOKEN") ?? "local",
+                baseURL: try environment.require("LOCAL_WHISPER_BASE_URL", provider: "local")), logger: logger, client: client), engine: "local")
         }
     }
 }

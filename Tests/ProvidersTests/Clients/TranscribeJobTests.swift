@@ -15,6 +15,7 @@ struct TranscribeJobTests {
             let transcriber: any Transcriber = switch engine {
             case .revai: RevAITranscriber(client: try fixture.revai())
             case .openai: OpenAITranscriber(client: try fixture.openAI())
+            case .local: OpenAITranscriber(client: try fixture.openAI(), engine: "local")  // the real one: LocalTranscriptionTests
             }
             let outcomes = await TranscribeJob.run(
                 inputs: inputs + ["/nonexistent/missing.wav"], outputDirectory: directory, transcriber: transcriber,

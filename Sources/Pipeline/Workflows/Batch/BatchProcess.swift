@@ -24,7 +24,7 @@ package struct BatchProcess: Sendable {
         package var segmentChars: Int?
         /// Integrated loudness of narrated audio, LUFS (nil: −18).
         package var loudnessTarget: Double?
-        /// `revai`, `openai`, `none`, or nil to pick from the environment.
+        /// `revai`, `openai`, `local`, `none`, or nil to pick from the environment.
         package var transcriber: String?
         package var chunkSeconds: Double?
         /// Chunks of one recording sent to speech-to-text at once (nil: 8).
@@ -54,11 +54,13 @@ package struct BatchProcess: Sendable {
         self.services = services
     }
 
-    /// The transcriber chosen by flag, else by which key the environment holds.
+    /// The transcriber chosen by flag, else by `TRANSCRIBER`, else by which key the environment
+    /// holds, else the local engine when it is installed (`services.localWhisper`).
     package func transcriberName() -> String? {
-        if let flag = options.transcriber { return flag == "none" ? nil : flag }
+        if let flag = options.transcriber ?? services.environment.optional("TRANSCRIBER") { return flag == "none" ? nil : flag }
         if services.environment.optional("REVAI_ACCESS_TOKEN") != nil { return "revai" }
         if services.environment.optional("OPENAI_API_KEY") != nil { return "openai" }
+        if services.localWhisper != nil { return "local" }
         return nil
     }
 
@@ -111,6 +113,15 @@ package struct BatchProcess: Sendable {
                 progress(.message("failed   \(shown): \(reason)"))
             }
         }
+        if let engine = services.localWhisper, transcriberName() == "local" {
+            for (index, id) in jobs where files[index].workflow == "transcribe" {
+                guard try await !(store.job(id)?.status.isFinal ?? true) else { continue }
+                // Load the model while the recordings are probed and chunked; a failed start is
+                // tried again (and reported) by the first chunk's transcription.
+                Task { _ = try? await engine.configuration() }
+                break
+            }
+        }
         let ids = jobs.map(\.id)
         let names = jobs.map { files[$0.index].path }
         let watcher = Task { await watch(store: store, jobs: ids, names: names, started: started, progress: progress) }
@@ -156,6 +167,7 @@ package struct BatchProcess: Sendable {
                 if let start = step.startedAt, let end = step.finishedAt { files[index].stepSeconds[step.name] = end.timeIntervalSince(start) }
             }
             if files[index].workflow == "transcribe", let input = try? JSON(text: job.input).decode(TranscribeInput.self) {
+                files[index].transcriber = input.transcriber
                 files[index].skippedSteps = Self.skipped(input)
                 if options.translateTo != nil, input.translateTo == nil, input.transcriberKind != nil {
                     files[index].skippedSteps.append(SkippedStep(step: "translate", reason: "no Gemini key", enableWith: "GEMINI_API_KEY"))
@@ -172,7 +184,8 @@ package struct BatchProcess: Sendable {
     static func skipped(_ input: TranscribeInput) -> [SkippedStep] {
         if input.transcriberKind == nil {
             return ["transcribe", "summarize", "embed"].map {
-                SkippedStep(step: $0, reason: "no speech-to-text provider", enableWith: "REVAI_ACCESS_TOKEN or OPENAI_API_KEY")
+                SkippedStep(step: $0, reason: "no speech-to-text provider",
+                            enableWith: "REVAI_ACCESS_TOKEN or OPENAI_API_KEY, or install the local engine with scripts/setup.sh")
             }
         }
         if input.summarize != true {

@@ -16,10 +16,12 @@ package struct BatchReport: Codable, Sendable {
         package var seconds: Double?
         /// Wall seconds of each top-level step of the job's last run of it (fan-outs: first item start to join).
         package var stepSeconds: [String: Double] = [:]
+        /// The engine that transcribed a recording (`revai`, `openai`, `local`); nil: not transcribed.
+        package var transcriber: String?
 
         enum CodingKeys: String, CodingKey {
             case path, workflow, status, jobID = "job_id", newJob = "new_job", error, manifest
-            case skippedSteps = "skipped_steps", seconds, stepSeconds = "step_seconds"
+            case skippedSteps = "skipped_steps", seconds, stepSeconds = "step_seconds", transcriber
         }
     }
 
@@ -39,6 +41,7 @@ package struct BatchReport: Codable, Sendable {
     package func table() -> String {
         let rows = files.map { file -> [String] in
             var detail = file.error ?? file.manifest ?? ""
+            if file.error == nil, let engine = file.transcriber { detail += "  (transcribed by \(engine))" }
             if file.error == nil, let first = file.skippedSteps.first {
                 detail += "  (skipped \(file.skippedSteps.map(\.step).joined(separator: ", ")): set \(first.enableWith))"
             }

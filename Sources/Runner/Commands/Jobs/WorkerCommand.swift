@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Metrics
 import Pipeline
+import Providers
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
@@ -61,8 +62,13 @@ struct WorkerCommand: AsyncParsableCommand {
         let logger = Logger(label: "runner.worker")
         let store = try await self.store.open(poolSize: concurrency + 2)
         var workflows = WorkflowRegistry.builtIn
+        var localWhisper: LocalWhisperEngine?
         if let output {
-            workflows.registerMediaWorkflows(try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger).services)
+            var media = try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger).services
+            // `transcriber: local` jobs: the engine starts with the first one and stops with the worker.
+            localWhisper = LocalWhisperInstallation.find().map { LocalWhisperEngine(installation: $0, logger: logger) }
+            media.localWhisper = localWhisper
+            workflows.registerMediaWorkflows(media)
         }
         let worker = Worker(store: store, registry: workflows, configuration: configuration, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -77,9 +83,11 @@ struct WorkerCommand: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
+            await localWhisper?.shutdown()
             await store.close()
             throw error
         }
+        await localWhisper?.shutdown()
         await store.close()
     }
 }

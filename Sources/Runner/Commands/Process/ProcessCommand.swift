@@ -14,9 +14,10 @@ struct ProcessCommand: AsyncParsableCommand {
         abstract: "Run the right workflow for every file of a directory (text → narrate, audio/video → transcribe).",
         discussion: """
             Defaults need nothing configured: outputs and the job state (state.sqlite) go to --out \
-            (default: DIR/../<DIR>-out), speech is espeak-ng. Transcription needs REVAI_ACCESS_TOKEN or \
-            OPENAI_API_KEY (else recordings are probed and chunked only); summaries, tags and embeddings \
-            need GEMINI_API_KEY. Run it again after an interruption: it finishes what was left.
+            (default: DIR/../<DIR>-out), speech is espeak-ng. Transcription uses Rev.ai with \
+            REVAI_ACCESS_TOKEN, else an OpenAI-compatible server with OPENAI_API_KEY, else the local \
+            engine (faster-whisper, offline) when scripts/setup.sh installed it, else recordings are probed \
+            and chunked only; summaries, tags and embeddings need GEMINI_API_KEY. Run it again after an interruption: it finishes what was left.
             """)
 
     @Argument(help: "The folder of uploads.") var directory: String
@@ -26,7 +27,8 @@ struct ProcessCommand: AsyncParsableCommand {
     @Flag(help: "With a PostgreSQL --database-url: also run jobs in this process (otherwise wait for the workers).") var work = false
     @Option(help: "Speech engine: espeak, google, openai, gemini.") var engine: String = "espeak"
     @Option(help: "Voice name for the speech engine.") var voice: String?
-    @Option(help: "Transcriber: revai, openai, none (default: from the environment).") var transcriber: String?
+    @Option(help: "Transcriber: revai, openai, local, none (default: $TRANSCRIBER, else from the keys set, else local when installed).")
+    var transcriber: String?
     @Option(help: "Longest chunk sent to speech-to-text, in seconds.") var chunkSeconds: Double?
     @Option(help: "Chunks of one recording sent to speech-to-text at once (default 8).") var chunkConcurrency: Int?
     @Option(help: "Language code for transcription.") var language: String?
@@ -49,8 +51,12 @@ struct ProcessCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard SpeechEngineKind(rawValue: engine) != nil else { throw ValidationError("--engine must be one of espeak, google, openai, gemini") }
-        if let transcriber, !["revai", "openai", "none"].contains(transcriber) {
-            throw ValidationError("--transcriber must be revai, openai or none")
+        let chosen = transcriber ?? ProcessInfo.processInfo.environment["TRANSCRIBER"].flatMap { $0.isEmpty ? nil : $0 }
+        if let chosen, !["revai", "openai", "local", "none"].contains(chosen) {
+            throw ValidationError("--transcriber (or TRANSCRIBER) must be revai, openai, local or none")
+        }
+        if chosen == "local", ProcessInfo.processInfo.environment["LOCAL_WHISPER_BASE_URL"] == nil, LocalWhisperInstallation.find() == nil {
+            throw ValidationError("the local transcription engine is not installed: run scripts/setup.sh (it makes .venv-whisper/)")
         }
         if let style, NarrationStyle(rawValue: style) == nil {
             throw ValidationError("--style must be educational, financial or fictional")
@@ -74,8 +80,10 @@ struct ProcessCommand: AsyncParsableCommand {
         let logger = global.makeLogger("runner.process", lines: logLines)
         let input = URL(fileURLWithPath: directory).standardizedFileURL
         let output = out ?? input.deletingLastPathComponent().appendingPathComponent(input.lastPathComponent + "-out").path
-        let (services, localOutput) = try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger,
+        var (services, localOutput) = try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger,
                                                                      speechConcurrency: speechConcurrency)
+        // Started by the first recording that needs it, stopped when the batch ends.
+        services.localWhisper = LocalWhisperInstallation.find().map { LocalWhisperEngine(installation: $0, logger: logger) }
         let shared = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         let database = shared ?? "sqlite:" + (localOutput.map { $0 + "/state.sqlite" } ?? "./runner-state.sqlite")
         var options = BatchProcess.Options(inputDirectory: input.path, localOutput: localOutput, databaseURL: database)
@@ -101,7 +109,13 @@ struct ProcessCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: run, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+            await services.localWhisper?.shutdown()
+        } catch {
+            await services.localWhisper?.shutdown()
+            throw error
+        }
         guard let report = run.report.withLock({ $0 }) else { throw ExitCode(1) }
         display?.finish()
         if json {
