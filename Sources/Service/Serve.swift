@@ -39,7 +39,12 @@ package func runService(_ options: ServeOptions, registry: PrometheusCollectorRe
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         options.service.scratch = scratch
         options.service.secrets = secretValues(databaseURL: options.databaseURL)
-        let services = try WorkflowServices.forOutput(options.output, endpoint: options.endpoint, logger: logger).services
+        var services = try WorkflowServices.forOutput(options.output, endpoint: options.endpoint, logger: logger).services
+        // The offline recogniser, started on first use by the embedded worker, stopped at exit.
+        if options.embeddedWorker {
+            services.localWhisper = LocalWhisperInstallation.find().map { LocalWhisperEngine(installation: $0, logger: logger) }
+        }
+        defer { if let engine = services.localWhisper { Task { await engine.shutdown() } } }
         let api = APIServer(store: store, storage: services.storage, configuration: options.service, registry: registry, logger: logger)
         var group: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if options.embeddedWorker {

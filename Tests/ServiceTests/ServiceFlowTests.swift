@@ -103,12 +103,26 @@ struct ServiceFlowTests {
         let files = try #require(view["files"] as? [[String: Any]])
         #expect(files.first?["name"] as? String == "welcome one.mp3")
 
-        // A transcribe job on the uploaded file: probed and chunked (no speech-to-text key here).
-        let job = try await server.request("POST", "/v1/jobs", key: key,
-                                           json: ["workflow": "transcribe", "input": ["upload_id": id, "file": "welcome one.mp3"]])
+        // A second recording, then one transcribe job on both (chapters in order), by the offline
+        // recogniser: transcript and captions come back over HTTP.
+        let second = try Data(contentsOf: repositoryRoot.appendingPathComponent("fixtures/uploads/the-mill.m4a"))
+        #expect(try await server.request("PUT", "/v1/uploads/\(id)/files/the-mill.m4a", key: key, body: second).status == 201)
+        let job = try await server.request("POST", "/v1/jobs", key: key, json: [
+            "workflow": "transcribe", "input": ["upload_id": id, "files": ["welcome one.mp3", "the-mill.m4a"]],
+            "options": ["transcriber": "local"]])
         #expect(job.status == 202, "\(job.text)")
-        let done = try await server.waitForJob(try #require(try job.object()["id"] as? String), key: key)
+        let done = try await server.waitForJob(try #require(try job.object()["id"] as? String), key: key, timeout: .seconds(300))
         #expect(done["status"] as? String == "succeeded", "\(done["error"] ?? "")")
+        let assets = done["assets"] as? [[String: Any]] ?? []
+        for name in ["transcript.txt", "captions.vtt"] {
+            let asset = try #require(assets.first { $0["name"] as? String == name }, "\(name) among \(assets.map { $0["name"] ?? "" })")
+            let link = try #require((asset["links"] as? [String: String])?["content"])
+            let content = try await server.request("GET", link, key: key)
+            #expect(content.status == 200)
+            #expect(content.data.count == asset["bytes"] as? Int)
+            if name == "transcript.txt" { #expect(content.text.split(separator: " ").count >= 10, "\(content.text)") }
+            if name == "captions.vtt" { #expect(content.text.hasPrefix("WEBVTT")) }
+        }
         let missing = try await server.request("POST", "/v1/jobs", key: key,
                                                json: ["workflow": "transcribe", "input": ["upload_id": id, "file": "nope.mp3"]])
         #expect(missing.status == 422)

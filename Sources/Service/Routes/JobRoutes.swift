@@ -157,6 +157,7 @@ extension APIServer {
     private var defaultTranscriber: String? {
         if hasKey("REVAI_ACCESS_TOKEN") { return "revai" }
         if hasKey("OPENAI_API_KEY") { return "openai" }
+        if LocalWhisperInstallation.find() != nil { return "local" }
         return nil
     }
 

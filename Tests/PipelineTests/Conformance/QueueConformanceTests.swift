@@ -21,21 +21,21 @@ struct QueueConformanceTests {
         #expect(others.allSatisfy { $0.isEmpty })
         let versions = try await test.rows("SELECT version FROM schema_migrations ORDER BY version").map { try $0.int(0) }
         #expect(versions == Migrations.all(for: .sqlite).map(\.version))
-        #expect(versions == [1, 2, 4])
         await test.store.close()
     }
 
-    /// Version 3 comes from another branch after 4 was applied: the runner still applies it.
+    /// A version below the latest that arrives late (from a branch merged after the database
+    /// was migrated): the runner still applies it.
     @Test(arguments: StoreKind.allCases)
     func aMissingVersionBelowTheLatestIsStillApplied(kind: StoreKind) async throws {
         let test = try await TestStore.make(kind)
         let store = try #require(test.store as? SQLJobStore)
-        let late = (version: 3, statements: ["CREATE TABLE late_arrival (x INTEGER)"])
+        let late = (version: 0, statements: ["CREATE TABLE late_arrival (x INTEGER)"])
         let applied = try await store.migrate(Migrations.all(for: store.backend.dialect) + [late])
-        #expect(applied == [3])
+        #expect(applied == [0])
         #expect(try await store.migrate(Migrations.all(for: store.backend.dialect) + [late]).isEmpty)
         let versions = try await test.rows("SELECT version FROM schema_migrations ORDER BY version").map { try $0.int(0) }
-        #expect(versions == [1, 2, 3, 4])
+        #expect(versions == [0] + Migrations.all(for: store.backend.dialect).map(\.version))
         #expect(try await test.rows("SELECT COUNT(*) FROM late_arrival").first?.int(0) == 0)
         await store.close()
     }
