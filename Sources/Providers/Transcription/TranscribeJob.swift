@@ -5,12 +5,11 @@ import Logging
 public enum TranscriberKind: String, CaseIterable, Sendable {
     case revai, openai
 
+    /// Builds the transcriber from the environment, for one-off commands; processes that run
+    /// jobs build their `ProviderClients` once and ask it.
     /// - Throws: `ProviderError(.missingConfiguration)` naming the missing variable.
     package func make(environment: ProviderEnvironment, logger: Logger, client: HTTPClient = .shared) throws -> any Transcriber {
-        switch self {
-        case .revai: RevAITranscriber(client: RevAIClient(configuration: try .init(environment: environment), logger: logger, client: client))
-        case .openai: OpenAITranscriber(client: OpenAIClient(configuration: try .init(environment: environment), logger: logger, client: client))
-        }
+        try ProviderClients(environment: environment, logger: logger, http: client).transcriber(self)
     }
 }
 
