@@ -37,6 +37,10 @@ package final class FakeProviders: Sendable {
         package var callsByRoute: [String: Int] = [:]
         package var inFlight = 0
         package var peakConcurrency = 0
+        /// When the first request arrived and the last answer was ready: with `calls`, the
+        /// throughput the service saw.
+        package var firstArrival: ContinuousClock.Instant?
+        package var lastAnswer: ContinuousClock.Instant?
     }
 
     private struct State {
@@ -135,6 +139,7 @@ package final class FakeProviders: Sendable {
             stats.callsByRoute[api.route(of: request), default: 0] += 1
             stats.inFlight += 1
             stats.peakConcurrency = max(stats.peakConcurrency, stats.inFlight)
+            stats.firstArrival = stats.firstArrival ?? .now
             state.stats[service] = stats
             var fault: Fault?
             if var queue = state.faults[service], !queue.isEmpty {
@@ -145,7 +150,12 @@ package final class FakeProviders: Sendable {
             }
             return (fault, state.latency[service])
         }
-        defer { state.withLock { $0.stats[service]?.inFlight -= 1 } }
+        defer {
+            state.withLock {
+                $0.stats[service]?.inFlight -= 1
+                $0.stats[service]?.lastAnswer = .now
+            }
+        }
         if let latency { try? await Task.sleep(for: latency) }
         return await respond(to: request, api: api, fault: fault)
     }

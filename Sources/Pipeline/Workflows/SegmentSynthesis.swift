@@ -34,7 +34,7 @@ struct SegmentSynthesis {
             audio = try await MediaAudio.decodeFile(flac)
             cached = true
         } else {
-            let engine = try services.speech.engine(options.engineKind, services: services)
+            let engine = try services.speechEngine(options.engineKind)
             var result: PCMAudio?
             var problem = ""
             while result == nil, attempts < 2 {

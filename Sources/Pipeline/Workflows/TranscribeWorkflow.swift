@@ -143,12 +143,7 @@ struct TranscribeWorkflow: Workflow {
 
     static func transcribe(_ chunk: ChunkRef, kind: TranscriberKind, options: TranscribeInput, services: WorkflowServices,
                            context: StepContext) async throws -> Transcript {
-        let transcriber: any Transcriber
-        do {
-            transcriber = try kind.make(environment: services.environment, logger: context.logger, client: services.http)
-        } catch let error as ProviderError {
-            throw StepFailure(code: "missing_configuration", message: error.description, retryable: false)
-        }
+        let transcriber = try services.transcriber(kind)
         let folder = try services.scratchFolder(context.jobID, context.step)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/\(chunk.index).flac"
