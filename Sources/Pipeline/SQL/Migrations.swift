@@ -94,6 +94,23 @@ enum Migrations {
                 "DROP INDEX IF EXISTS jobs_status",
                 "CREATE INDEX jobs_finished_badly ON jobs (created_at) WHERE status IN ('dead', 'cancelled')",
             ]),
+            // Fleet-wide provider limits: one row per slot in use, taken back once `expires_at`
+            // passes (a worker renews its leases while it runs). Uploads remember the source
+            // they began with, so a changed file starts over instead of resuming.
+            (5, [
+                """
+                CREATE TABLE provider_leases (
+                  provider TEXT NOT NULL,
+                  slot INTEGER NOT NULL,
+                  holder TEXT NOT NULL,
+                  expires_at BIGINT NOT NULL,
+                  PRIMARY KEY (provider, slot)
+                )
+                """,
+                "CREATE INDEX provider_leases_holder ON provider_leases (holder)",
+                "ALTER TABLE uploads ADD COLUMN size BIGINT",
+                "ALTER TABLE uploads ADD COLUMN sha256 TEXT",
+            ]),
         ]
     }
 }

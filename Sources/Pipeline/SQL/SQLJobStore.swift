@@ -22,9 +22,11 @@ final class SQLJobStore: JobStore {
 
     // MARK: Migrations
 
+    /// Applies every version not yet recorded, in ascending order, whatever the gaps: a database
+    /// that has 1, 2 and 5 gets 3 and 4 when a release brings them.
     @discardableResult
     func migrate() async throws -> [Int] {
-        let migrations = Migrations.all(for: backend.dialect)
+        let migrations = Migrations.all(for: backend.dialect).sorted { $0.version < $1.version }
         let backend = self.backend
         return try await backend.transaction(write: true) { c in
             try backend.lockForMigration(c)

@@ -22,11 +22,12 @@ final class RunnerProcess: @unchecked Sendable {
         throw CocoaError(.fileNoSuchFile)
     }
 
-    /// Starts `runner ARGS` with DATABASE_URL set; output goes to a log file in the scratch folder.
-    init(_ arguments: [String], databaseURL: String) throws {
+    /// Starts `runner ARGS` with DATABASE_URL (and `environment`) set; output goes to a log file
+    /// in the scratch folder.
+    init(_ arguments: [String], databaseURL: String, environment extra: [String: String] = [:]) throws {
         process.executableURL = try Self.executable()
         process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         environment["DATABASE_URL"] = databaseURL
         process.environment = environment
         logURL = TestEnvironment.scratchDirectory().appendingPathComponent("runner.log")
@@ -38,9 +39,9 @@ final class RunnerProcess: @unchecked Sendable {
     }
 
     /// `runner worker` with short timings for tests.
-    static func worker(databaseURL: String, _ extra: [String] = []) throws -> RunnerProcess {
+    static func worker(databaseURL: String, _ extra: [String] = [], environment: [String: String] = [:]) throws -> RunnerProcess {
         try RunnerProcess(["worker", "--heartbeat", "200ms", "--poll-interval", "200ms", "--retry-base-delay", "50ms"] + extra,
-                          databaseURL: databaseURL)
+                          databaseURL: databaseURL, environment: environment)
     }
 
     var pid: Int32 { process.processIdentifier }

@@ -34,6 +34,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("out"), help: "Output store of the media workflows (narrate, transcribe): s3://BUCKET/PREFIX or a folder. Without it the worker runs only noop, sleep and fail.")
     var output: String?
     @Option(help: "S3 endpoint for --out s3://… (default: AWS_ENDPOINT_URL).") var endpoint: String?
+    @OptionGroup var limits: ProviderLimitOptions
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
@@ -61,7 +62,10 @@ struct WorkerCommand: AsyncParsableCommand {
         let store = try await self.store.open(poolSize: concurrency + 2)
         var workflows = WorkflowRegistry.builtIn
         if let output {
-            workflows.registerMediaWorkflows(try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger).services)
+            // One set of provider clients for the whole process; the store keeps the fleet's
+            // provider leases and the state of multipart uploads.
+            workflows.registerMediaWorkflows(try WorkflowServices.forOutput(
+                output, endpoint: endpoint, logger: logger, providerLimits: try limits.resolved(), store: store).services)
         }
         let worker = Worker(store: store, registry: workflows, configuration: configuration, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -38,6 +38,7 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "Integrated loudness of narrated audio in LUFS (EBU R128).") var loudnessTarget: Double = -18
     @Option(help: "Speech requests in flight at once per remote engine (the provider limit).") var speechConcurrency: Int = 8
     @Option(help: "Jobs run at once.") var concurrency: Int = 2
+    @OptionGroup var limits: ProviderLimitOptions
     @Option(help: "S3 endpoint URL (with --out s3://…).") var endpoint: String?
     @Flag(help: "Print the report as JSON.") var json = false
     @OptionGroup var global: GlobalOptions
@@ -69,7 +70,8 @@ struct ProcessCommand: AsyncParsableCommand {
         let input = URL(fileURLWithPath: directory).standardizedFileURL
         let output = out ?? input.deletingLastPathComponent().appendingPathComponent(input.lastPathComponent + "-out").path
         let (services, localOutput) = try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger,
-                                                                     speechConcurrency: speechConcurrency)
+                                                                     speechConcurrency: speechConcurrency,
+                                                                     providerLimits: try limits.resolved())
         let shared = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         let database = shared ?? "sqlite:" + (localOutput.map { $0 + "/state.sqlite" } ?? "./runner-state.sqlite")
         var options = BatchProcess.Options(inputDirectory: input.path, localOutput: localOutput, databaseURL: database)
