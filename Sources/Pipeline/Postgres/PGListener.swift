@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+import MediaCore
 
 /// A connection with its own thread. `@unchecked Sendable`: `connection` is read and written
 /// only on `thread`.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MediaCore
 import Metrics
 
 extension Worker {

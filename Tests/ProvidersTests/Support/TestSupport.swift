@@ -1,6 +1,7 @@
 import FakeProviders
 import Foundation
 import Logging
+import MediaCore
 import Testing
 
 @testable import Providers
