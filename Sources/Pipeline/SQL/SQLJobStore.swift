@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import MediaCore
 
 /// The job store over SQL, shared by both databases: the queries are the same text for
 /// PostgreSQL and SQLite except where `Dialect` says otherwise (claiming, notification, DDL types).
@@ -26,7 +27,12 @@ final class SQLJobStore: JobStore {
     /// that has 1, 2 and 5 gets 3 and 4 when a release brings them.
     @discardableResult
     func migrate() async throws -> [Int] {
-        let migrations = Migrations.all(for: backend.dialect).sorted { $0.version < $1.version }
+        try await migrate(Migrations.all(for: backend.dialect))
+    }
+
+    /// Applies those of `migrations` not recorded yet, by ascending version. - Returns: them.
+    func migrate(_ migrations: [(version: Int, statements: [String])]) async throws -> [Int] {
+        let migrations = migrations.sorted { $0.version < $1.version }
         let backend = self.backend
         return try await backend.transaction(write: true) { c in
             try backend.lockForMigration(c)
@@ -69,7 +75,7 @@ final class SQLJobStore: JobStore {
             hasher.update(data: Data(part.utf8))
             hasher.update(data: Data([0]))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hexString(hasher.finalize())
     }
 
     static let jobColumns = """
