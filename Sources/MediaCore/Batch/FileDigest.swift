@@ -24,5 +24,20 @@ package func sha256Hex(ofFile path: String, offset: Int64 = 0, length: Int64? = 
         hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         total += Int64(count)
     }
-    return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), total)
+    return (hexString(hasher.finalize()), total)
+}
+
+/// Lowercase hex SHA-256 of `data`: cache keys, unique keys, payload hashes, checksums.
+package func sha256Hex(_ data: Data) -> String { hexString(SHA256.hash(data: data)) }
+
+/// Lowercase hex of `bytes` (a digest, an HMAC): the one hex encoder of the package.
+package func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(bytes.underestimatedCount * 2)
+    for byte in bytes {
+        out.append(digits[Int(byte >> 4)])
+        out.append(digits[Int(byte & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }

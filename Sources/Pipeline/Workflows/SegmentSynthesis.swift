@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import MediaCore
 import Providers
@@ -17,7 +16,7 @@ struct SegmentSynthesis {
     func cacheKey(_ text: String) -> String {
         let rate = options.engineKind == .espeak ? services.environment.optional("ESPEAK_RATE") ?? "175" : ""
         let material = ["speech-cache-v1", options.engineKind.rawValue, options.voice ?? "", rate, text].joined(separator: "\u{1F}")
-        let digest = SHA256.hash(data: Data(material.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = sha256Hex(Data(material.utf8))
         return "cache/speech/\(digest).flac"
     }
 

@@ -168,7 +168,7 @@ final class TempDirectory {
             try handle.write(contentsOf: chunk)
             remaining -= chunk.count
         }
-        return (file.path, SigV4Signer.hex(hasher.finalize()))
+        return (file.path, hexString(hasher.finalize()))
     }
 }
 
