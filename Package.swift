@@ -44,10 +44,15 @@ let package = Package(
         .target(name: "CFFmpegSupport", dependencies: ["CFFmpeg"]),
 
         // MARK: Libraries
+        // Generic building blocks every library shares: the lock, bounded fan-out, hex digests.
+        .target(
+            name: "Basics",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .target(
             name: "MediaCore",
             dependencies: [
-                "CFFmpeg", "CFFmpegSupport", "CEbur128",
+                "Basics", "CFFmpeg", "CFFmpegSupport", "CEbur128",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -55,7 +60,7 @@ let package = Package(
         .target(
             name: "Providers",
             dependencies: [
-                "CCurl", "CEspeak", "MediaCore",
+                "Basics", "CCurl", "CEspeak", "MediaCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -63,7 +68,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "MediaCore", "Providers", "CLibPQ", "CSQLite",
+                "Basics", "MediaCore", "Providers", "CLibPQ", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -75,7 +80,7 @@ let package = Package(
         .target(
             name: "FakeProviders",
             dependencies: [
-                "MediaCore",
+                "Basics", "MediaCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -87,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "Runner",
             dependencies: [
-                "MediaCore", "Providers", "Pipeline",
+                "Basics", "MediaCore", "Providers", "Pipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -112,11 +117,11 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ProvidersTests", dependencies: ["Providers", "FakeProviders", "MediaCore"],
+            name: "ProvidersTests", dependencies: ["Basics", "Providers", "FakeProviders", "MediaCore"],
             resources: [.copy("Storage/Vectors"), .copy("Storage/FakeS3")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "MediaCore", "Providers", "FakeProviders", "TestSupport"],
+            name: "PipelineTests", dependencies: ["Basics", "Pipeline", "MediaCore", "Providers", "FakeProviders", "TestSupport"],
             swiftSettings: swiftSettings),
     ]
 )

@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import MediaCore
 
 /// Loopback fakes of Rev.ai, Gemini, Google Cloud TTS and the OpenAI audio endpoints, all on one
 /// random port, with fault injection, call counts and the peak concurrency each service saw.

@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import MediaCore
 
 /// Speech-like audio for the fake TTS services: one tone burst per letter (~60 ms, pitch from
 /// the letter), short gaps for spaces and longer ones for punctuation, so the duration follows

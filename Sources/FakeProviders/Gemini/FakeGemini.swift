@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import MediaCore
 
 /// Fake of the Gemini API (`/v1beta/models/{model}:{method}`): generateContent for text, JSON
 /// with `responseSchema` and TTS audio, embedContent and batchEmbedContents, with Google RPC

@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import MediaCore
 
 /// Fake of Rev.ai's asynchronous speech-to-text API (`/speechtotext/v1`), per the reference's
 /// checklist: bearer auth, validation with RFC 7807 bodies, a scriptable job state machine,

@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 
@@ -25,19 +26,4 @@ package func sha256Hex(ofFile path: String, offset: Int64 = 0, length: Int64? = 
         total += Int64(count)
     }
     return (hexString(hasher.finalize()), total)
-}
-
-/// Lowercase hex SHA-256 of `data`: cache keys, unique keys, payload hashes, checksums.
-package func sha256Hex(_ data: Data) -> String { hexString(SHA256.hash(data: data)) }
-
-/// Lowercase hex of `bytes` (a digest, an HMAC): the one hex encoder of the package.
-package func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.underestimatedCount * 2)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
 }

@@ -1,6 +1,6 @@
+import Basics
 import Foundation
 import Logging
-import MediaCore
 
 /// What a step sees: the job, its input, the outputs of finished steps, and ways to report
 /// progress and record assets (both fenced: they fail once the worker lost the job).

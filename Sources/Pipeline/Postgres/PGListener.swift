@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import MediaCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import MediaCore
 
 /// A connection with its own thread. `@unchecked Sendable`: `connection` is read and written
 /// only on `thread`.

@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import MediaCore
 
 /// PostgreSQL as a job store backend: a small pool of connections, each on its own dedicated
 /// thread, reconnected on next use after the server went away; plus one listening connection

@@ -1,6 +1,6 @@
+import Basics
 import Crypto
 import Foundation
-import MediaCore
 
 /// The job store over SQL, shared by both databases: the queries are the same text for
 /// PostgreSQL and SQLite except where `Dialect` says otherwise (claiming, notification, DDL types).

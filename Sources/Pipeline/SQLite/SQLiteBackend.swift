@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import MediaCore
 
 /// SQLite as a job store backend: one connection on one dedicated thread per process. Other
 /// processes share the file through WAL; writers take the lock up front (`BEGIN IMMEDIATE`)

@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import MediaCore
 
 /// Wakes a waiting loop early: `signal()` ends the current (or the next) `wait(timeout:)`.
 ///

@@ -1,6 +1,6 @@
+import Basics
 import Foundation
 import Logging
-import MediaCore
 import Metrics
 import ServiceLifecycle
 

@@ -1,6 +1,6 @@
+import Basics
 import CCurl
 import Foundation
-import MediaCore
 
 /// Marks a request cancelled; read by the curl thread, set by the Swift task's cancellation handler.
 final class CancelToken: Sendable {

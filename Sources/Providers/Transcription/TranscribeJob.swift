@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Logging
 
@@ -29,22 +30,13 @@ package enum TranscribeJob {
         inputs: [String], outputDirectory: String, transcriber: any Transcriber, language: String?, concurrency: Int = 4,
         logger: Logger
     ) async -> [Outcome] {
-        await withTaskGroup(of: (Int, Outcome).self) { group in
-            var next = 0
-            var outcomes = [Outcome?](repeating: nil, count: inputs.count)
-            func startNext() {
-                guard next < inputs.count else { return }
-                let index = next
-                next += 1
-                group.addTask { (index, await one(inputs[index], index: index, inputs: inputs, outputDirectory, transcriber, language, logger)) }
-            }
-            for _ in 0..<max(1, concurrency) { startNext() }
-            for await (index, outcome) in group {
-                outcomes[index] = outcome
-                startNext()
-            }
-            return outcomes.compactMap { $0 }
+        var outcomes = [Outcome?](repeating: nil, count: inputs.count)
+        await withBoundedFanOut(inputs.indices, limit: concurrency) { index in
+            (index, await one(inputs[index], index: index, inputs: inputs, outputDirectory, transcriber, language, logger))
+        } collect: { index, outcome in
+            outcomes[index] = outcome
         }
+        return outcomes.compactMap { $0 }
     }
 
     private static func one(

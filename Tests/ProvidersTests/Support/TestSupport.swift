@@ -1,7 +1,7 @@
+import Basics
 import FakeProviders
 import Foundation
 import Logging
-import MediaCore
 import Testing
 
 @testable import Providers

@@ -1,6 +1,6 @@
+import Basics
 import Crypto
 import Foundation
-import MediaCore
 
 /// AWS Signature Version 4 in the `Authorization` header (reference §5.2).
 ///

@@ -1,5 +1,5 @@
+import Basics
 import Foundation
-import MediaCore
 import Pipeline
 
 /// Shows `runner process`'s events: on a terminal, kept lines above one progress bar redrawn in

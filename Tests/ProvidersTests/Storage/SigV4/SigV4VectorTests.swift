@@ -1,6 +1,6 @@
+import Basics
 import Crypto
 import Foundation
-import MediaCore
 import Testing
 
 @testable import Providers
