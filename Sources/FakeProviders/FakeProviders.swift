@@ -42,6 +42,9 @@ package final class FakeProviders: Sendable {
         /// throughput the service saw.
         package var firstArrival: ContinuousClock.Instant?
         package var lastAnswer: ContinuousClock.Instant?
+        /// Request time summed over all requests (arrival to answer): divided by the span and a
+        /// limit, how full a client kept that limit.
+        package var busy: Duration = .zero
     }
 
     private struct State {
@@ -151,10 +154,12 @@ package final class FakeProviders: Sendable {
             }
             return (fault, state.latency[service])
         }
+        let arrival = ContinuousClock.now
         defer {
             state.withLock {
                 $0.stats[service]?.inFlight -= 1
                 $0.stats[service]?.lastAnswer = .now
+                $0.stats[service]?.busy += .now - arrival
             }
         }
         if let latency { try? await Task.sleep(for: latency) }
