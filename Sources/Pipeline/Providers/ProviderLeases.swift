@@ -10,7 +10,9 @@ import Providers
 /// cleaning up. Requests that find no free slot wait in a local queue; one poller per provider
 /// tries the database for them (every 2–20 ms, sooner after a release here), so a process puts
 /// one query at a time on the database however many requests wait, and slots are handed out
-/// first come, first served.
+/// first come, first served. A released slot goes straight to a request waiting here, without
+/// the database, up to `localHandoffs` times in a row; then it goes back to the database so the
+/// other workers get their turn.
 package actor ProviderLeases: FleetSlots {
     private struct Waiter {
         var id: Int
@@ -29,6 +31,9 @@ package actor ProviderLeases: FleetSlots {
     private var polling: Set<String> = []
     private var kicked: Set<String> = []
     private var nextID = 0
+    /// Times each held slot passed straight from one local request to the next.
+    private var handoffs: [FleetSlot: Int] = [:]
+    static let localHandoffs = 8
 
     static let firstDelay = Duration.milliseconds(2)
     static let longestDelay = Duration.milliseconds(20)
@@ -63,6 +68,14 @@ package actor ProviderLeases: FleetSlots {
     }
 
     package func release(_ slot: FleetSlot) async {
+        if handoffs[slot, default: 0] < Self.localHandoffs, var queue = waiters[slot.name], !queue.isEmpty {
+            handoffs[slot, default: 0] += 1
+            let waiter = queue.removeFirst()
+            waiters[slot.name] = queue
+            waiter.continuation.resume(returning: slot)  // still leased by this holder, renewed as before
+            return
+        }
+        handoffs[slot] = nil
         held = max(0, held - 1)
         do {
             try await store.releaseLease(slot.name, slot: slot.number, holder: holder)
