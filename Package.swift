@@ -46,10 +46,15 @@ let package = Package(
         .target(name: "CFFmpegSupport", dependencies: ["CFFmpeg"]),
 
         // MARK: Libraries
+        // Generic building blocks every library shares: the lock, bounded fan-out, hex digests.
+        .target(
+            name: "Basics",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings),
         .target(
             name: "MediaCore",
             dependencies: [
-                "CFFmpeg", "CFFmpegSupport", "CEbur128",
+                "Basics", "CFFmpeg", "CFFmpegSupport", "CEbur128",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -57,7 +62,7 @@ let package = Package(
         .target(
             name: "Providers",
             dependencies: [
-                "CCurl", "CEspeak", "MediaCore",
+                "Basics", "CCurl", "CEspeak", "MediaCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -65,7 +70,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "MediaCore", "Providers", "CLibPQ", "CSQLite",
+                "Basics", "MediaCore", "Providers", "CLibPQ", "CSQLite",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -94,7 +99,7 @@ let package = Package(
         .target(
             name: "FakeProviders",
             dependencies: [
-                "MediaCore",
+                "Basics", "MediaCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -106,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "Runner",
             dependencies: [
-                "MediaCore", "Providers", "Pipeline", "Service",
+                "Basics", "MediaCore", "Providers", "Pipeline", "Service",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -131,11 +136,11 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ProvidersTests", dependencies: ["Providers", "FakeProviders", "MediaCore"],
+            name: "ProvidersTests", dependencies: ["Basics", "Providers", "FakeProviders", "MediaCore"],
             resources: [.copy("Storage/Vectors"), .copy("Storage/FakeS3")],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PipelineTests", dependencies: ["Pipeline", "MediaCore", "Providers", "FakeProviders", "TestSupport"],
+            name: "PipelineTests", dependencies: ["Basics", "Pipeline", "MediaCore", "Providers", "FakeProviders", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ServiceTests",

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Loopback fakes of Rev.ai, Gemini, Google Cloud TTS and the OpenAI audio endpoints, all on one
@@ -37,6 +38,13 @@ package final class FakeProviders: Sendable {
         package var callsByRoute: [String: Int] = [:]
         package var inFlight = 0
         package var peakConcurrency = 0
+        /// When the first request arrived and the last answer was ready: with `calls`, the
+        /// throughput the service saw.
+        package var firstArrival: ContinuousClock.Instant?
+        package var lastAnswer: ContinuousClock.Instant?
+        /// Request time summed over all requests (arrival to answer): divided by the span and a
+        /// limit, how full a client kept that limit.
+        package var busy: Duration = .zero
     }
 
     private struct State {
@@ -135,6 +143,7 @@ package final class FakeProviders: Sendable {
             stats.callsByRoute[api.route(of: request), default: 0] += 1
             stats.inFlight += 1
             stats.peakConcurrency = max(stats.peakConcurrency, stats.inFlight)
+            stats.firstArrival = stats.firstArrival ?? .now
             state.stats[service] = stats
             var fault: Fault?
             if var queue = state.faults[service], !queue.isEmpty {
@@ -145,7 +154,14 @@ package final class FakeProviders: Sendable {
             }
             return (fault, state.latency[service])
         }
-        defer { state.withLock { $0.stats[service]?.inFlight -= 1 } }
+        let arrival = ContinuousClock.now
+        defer {
+            state.withLock {
+                $0.stats[service]?.inFlight -= 1
+                $0.stats[service]?.lastAnswer = .now
+                $0.stats[service]?.busy += .now - arrival
+            }
+        }
         if let latency { try? await Task.sleep(for: latency) }
         return await respond(to: request, api: api, fault: fault)
     }

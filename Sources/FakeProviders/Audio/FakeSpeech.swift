@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Speech-like audio for the fake TTS services: one tone burst per letter (~60 ms, pitch from

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Fake of the Gemini API (`/v1beta/models/{model}:{method}`): generateContent for text, JSON

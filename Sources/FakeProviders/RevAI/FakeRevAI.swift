@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Fake of Rev.ai's asynchronous speech-to-text API (`/speechtotext/v1`), per the reference's

@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 
@@ -24,5 +25,5 @@ package func sha256Hex(ofFile path: String, offset: Int64 = 0, length: Int64? = 
         hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         total += Int64(count)
     }
-    return (hasher.finalize().map { String(format: "%02x", $0) }.joined(), total)
+    return (hexString(hasher.finalize()), total)
 }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Logging
 
@@ -34,11 +35,6 @@ public struct StepContext: Sendable {
                           contentType: contentType, meta: meta)
         try await store.recordAsset(lease, asset)
     }
-
-    /// The state of a multipart upload in flight, to resume it.
-    public func upload(uri: String) async throws -> UploadState? { try await store.upload(uri: uri) }
-    public func saveUpload(_ upload: UploadState) async throws { try await store.saveUpload(upload) }
-    public func deleteUpload(uri: String) async throws { try await store.deleteUpload(uri: uri) }
 }
 
 /// Keeps a job's progress: whole steps done out of the total, plus fractions inside running steps.

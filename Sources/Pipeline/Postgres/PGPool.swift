@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A connection with its own thread. `@unchecked Sendable`: `connection` is read and written

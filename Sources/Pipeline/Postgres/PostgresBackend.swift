@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// PostgreSQL as a job store backend: a small pool of connections, each on its own dedicated

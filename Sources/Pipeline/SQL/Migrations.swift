@@ -113,6 +113,23 @@ enum Migrations {
                 // keeps its constraint (its checks are in-process and cheap).
                 "ALTER TABLE events DROP CONSTRAINT IF EXISTS events_job_id_fkey",
             ] : [])),
+            // Fleet-wide provider limits: one row per slot in use, taken back once `expires_at`
+            // passes (a worker renews its leases while it runs). Uploads remember the source
+            // they began with, so a changed file starts over instead of resuming.
+            (5, [
+                """
+                CREATE TABLE provider_leases (
+                  provider TEXT NOT NULL,
+                  slot INTEGER NOT NULL,
+                  holder TEXT NOT NULL,
+                  expires_at BIGINT NOT NULL,
+                  PRIMARY KEY (provider, slot)
+                )
+                """,
+                "CREATE INDEX provider_leases_holder ON provider_leases (holder)",
+                "ALTER TABLE uploads ADD COLUMN size BIGINT",
+                "ALTER TABLE uploads ADD COLUMN sha256 TEXT",
+            ]),
         ].sorted { $0.version < $1.version }
     }
 

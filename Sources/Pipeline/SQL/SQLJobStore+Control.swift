@@ -113,22 +113,23 @@ extension SQLJobStore {
         let parts = try JSON(encoding: upload.parts).text
         _ = try await backend.single(
             """
-            INSERT INTO uploads (uri, job_id, upload_id, part_size, parts, created_at, updated_at)
-            VALUES ($1, $2, $3, $4, $5, {now}, {now})
+            INSERT INTO uploads (uri, job_id, upload_id, part_size, parts, size, sha256, created_at, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, {now}, {now})
             ON CONFLICT (uri) DO UPDATE SET job_id = excluded.job_id, upload_id = excluded.upload_id,
-              part_size = excluded.part_size, parts = excluded.parts, updated_at = {now}
+              part_size = excluded.part_size, parts = excluded.parts, size = excluded.size, sha256 = excluded.sha256,
+              updated_at = {now}
             """,
             [.text(upload.uri), upload.jobID.map { .uuid($0) } ?? .null, .text(upload.uploadID),
-             .int(upload.partSize), .text(parts)])
+             .int(upload.partSize), .text(parts), upload.size.map { .int($0) } ?? .null, .optional(upload.sha256)])
     }
 
     func upload(uri: String) async throws -> UploadState? {
         guard let r = try await backend.single(
-            "SELECT uri, job_id, upload_id, part_size, parts FROM uploads WHERE uri = $1", [.text(uri)]).first
+            "SELECT uri, job_id, upload_id, part_size, parts, size, sha256 FROM uploads WHERE uri = $1", [.text(uri)]).first
         else { return nil }
         let parts = try JSON(unchecked: r.string(4)).decode([UploadState.Part].self)
         return try UploadState(uri: r.string(0), jobID: r[1].flatMap(UUID.init(uuidString:)), uploadID: r.string(2),
-                           partSize: r.int64(3), parts: parts)
+                           partSize: r.int64(3), parts: parts, size: r[5].flatMap { Int64($0) }, sha256: r[6])
     }
 
     func deleteUpload(uri: String) async throws {

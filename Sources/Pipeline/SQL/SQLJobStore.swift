@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 
@@ -22,6 +23,8 @@ final class SQLJobStore: JobStore {
 
     // MARK: Migrations
 
+    /// Applies every version not yet recorded, in ascending order, whatever the gaps: a database
+    /// that has 1, 2 and 5 gets 3 and 4 when a release brings them.
     @discardableResult
     func migrate() async throws -> [Int] {
         try await migrate(Migrations.all(for: backend.dialect))

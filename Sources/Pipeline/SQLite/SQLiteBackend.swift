@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// SQLite as a job store backend: one connection on one dedicated thread per process. Other

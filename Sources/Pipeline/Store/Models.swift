@@ -185,13 +185,19 @@ public struct UploadState: Sendable, Codable {
     public var uploadID: String
     public var partSize: Int64
     public var parts: [Part]
+    /// Size and SHA-256 of the source when the upload began: a changed file starts over.
+    public var size: Int64?
+    public var sha256: String?
 
-    public init(uri: String, jobID: UUID?, uploadID: String, partSize: Int64, parts: [Part] = []) {
+    public init(uri: String, jobID: UUID?, uploadID: String, partSize: Int64, parts: [Part] = [], size: Int64? = nil,
+                sha256: String? = nil) {
         self.uri = uri
         self.jobID = jobID
         self.uploadID = uploadID
         self.partSize = partSize
         self.parts = parts
+        self.size = size
+        self.sha256 = sha256
     }
 }
 

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Wakes a waiting loop early: `signal()` ends the current (or the next) `wait(timeout:)`.
@@ -64,17 +65,5 @@ final class WakeSignal: @unchecked Sendable {
             return continuation
         }
         continuation?.resume()
-    }
-}
-
-/// A value guarded by a lock. `@unchecked Sendable`: every access goes through `withLock`.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

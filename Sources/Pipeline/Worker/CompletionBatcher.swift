@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Buffered acknowledgements: a worker's job completions wait a few milliseconds (or until

@@ -66,11 +66,11 @@ package struct NarrateInput: Codable, Sendable {
         return segmenter
     }
 
-    /// Segments synthesised at once: espeak-ng is serial in process; services get their own
-    /// limiter inside the client (`maxConcurrent` requests in flight), and twice that many
+    /// Segments synthesised at once: espeak-ng is serial in process; services have the limiter
+    /// of the process's one client (`maxConcurrent` requests in flight), and twice that many
     /// segments keep it full while the other half check, encode and store the clips already
     /// answered. Memory stays bounded: a segment's clip is a few MB.
-    func concurrency(_ services: WorkflowServices) -> Int { engineKind == .espeak ? 2 : services.speech.maxConcurrent * 2 }
+    func concurrency(_ services: WorkflowServices) -> Int { engineKind == .espeak ? 2 : services.providers.maxConcurrent(engineKind) * 2 }
 }
 
 /// Output of the `segment` step.

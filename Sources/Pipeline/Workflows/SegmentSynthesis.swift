@@ -1,4 +1,4 @@
-import Crypto
+import Basics
 import Foundation
 import MediaCore
 import Providers
@@ -17,7 +17,7 @@ struct SegmentSynthesis {
     func cacheKey(_ text: String) -> String {
         let rate = options.engineKind == .espeak ? services.environment.optional("ESPEAK_RATE") ?? "175" : ""
         let material = ["speech-cache-v1", options.engineKind.rawValue, options.voice ?? "", rate, text].joined(separator: "\u{1F}")
-        let digest = SHA256.hash(data: Data(material.utf8)).map { String(format: "%02x", $0) }.joined()
+        let digest = sha256Hex(Data(material.utf8))
         return "cache/speech/\(digest).flac"
     }
 
@@ -34,7 +34,7 @@ struct SegmentSynthesis {
             audio = try await MediaAudio.decodeFile(flac)
             cached = true
         } else {
-            let engine = try services.speech.engine(options.engineKind, services: services)
+            let engine = try services.speechEngine(options.engineKind)
             var result: PCMAudio?
             var problem = ""
             while result == nil, attempts < 2 {

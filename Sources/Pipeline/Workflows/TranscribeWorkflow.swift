@@ -146,18 +146,18 @@ struct TranscribeWorkflow: Workflow {
     static func transcribe(_ chunk: ChunkRef, kind: TranscriberKind, options: TranscribeInput, services: WorkflowServices,
                            context: StepContext) async throws -> Transcript {
         let transcriber: any Transcriber
-        do {
-            if kind == .local, services.environment.optional("LOCAL_WHISPER_BASE_URL") == nil {
-                guard let engine = services.localWhisper else {
-                    throw ProviderError(.missingConfiguration, provider: "local",
-                                        message: "the local transcription engine is not installed; run scripts/setup.sh")
-                }
-                transcriber = try await engine.transcriber(logger: context.logger)
-            } else {
-                transcriber = try kind.make(environment: services.environment, logger: context.logger, client: services.http)
+        if kind == .local, services.environment.optional("LOCAL_WHISPER_BASE_URL") == nil {
+            guard let engine = services.localWhisper else {
+                throw StepFailure(code: "missing_configuration",
+                                  message: "the local transcription engine is not installed; run scripts/setup.sh", retryable: false)
             }
-        } catch let error as ProviderError {
-            throw StepFailure(code: "missing_configuration", message: error.description, retryable: false)
+            do {
+                transcriber = try await engine.transcriber(logger: context.logger)
+            } catch let error as ProviderError {
+                throw StepFailure(code: "missing_configuration", message: error.description, retryable: false)
+            }
+        } else {
+            transcriber = try services.transcriber(kind)
         }
         let folder = try services.scratchFolder(context.jobID, context.step)
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -56,12 +56,7 @@ struct TranscriptPublisher {
     /// summary.json (summary, key points, tags, language) and embeddings.json (passages of
     /// at most ~800 characters with their time span and vector).
     func summarize(_ merged: MergedTranscript, context: StepContext) async throws -> [PublishedAsset] {
-        let gemini: GeminiClient
-        do {
-            gemini = GeminiClient(configuration: try .init(environment: services.environment), logger: context.logger, client: services.http)
-        } catch let error as ProviderError {
-            throw StepFailure(code: "missing_configuration", message: error.description, retryable: false)
-        }
+        let gemini = try services.gemini()
         let folder = try services.scratchFolder(context.jobID, context.step)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await services.storage.get(key: merged.transcriptKey, to: folder + "/t.json")

@@ -2,12 +2,14 @@ import Foundation
 import Logging
 import Providers
 
-/// What the media workflows need from outside: the output store, the provider configuration
-/// (keys and base URLs from the environment), and a local scratch folder.
+/// What the media workflows need from outside: the output store, the provider clients (built
+/// once per process: one client and one limiter per provider, shared by every job and step),
+/// and a local scratch folder. Steps never build clients from the environment themselves.
 package struct WorkflowServices: Sendable {
     /// Where outputs go, in DESIGN's layout (`jobs/<job_id>/…`), and where inputs and the speech
     /// cache live (`inputs/…`, `cache/speech/…`).
     package var storage: any ObjectStorage
+    /// The configuration the clients were built from (read only to tell which are available).
     package var environment: ProviderEnvironment
     package var logger: Logger
     /// Local scratch space for downloads and encodes; each step of a job uses its own subfolder.
@@ -15,21 +17,46 @@ package struct WorkflowServices: Sendable {
     package var scratch: String
     /// The HTTP client providers use.
     package var http: HTTPClient
-    /// Speech engines shared by all jobs (one provider limit per engine).
-    package var speech: SpeechEngines
+    /// Every provider client of the process (speech, transcription, LLM).
+    package var providers: ProviderClients
     /// The local transcription engine (`transcriber: local`), started by its first job; the
     /// runner that made it shuts it down. Nil: not installed.
     package var localWhisper: LocalWhisperEngine?
 
+    /// - Parameter providers: the process's clients; nil builds them here from `environment`.
     package init(storage: any ObjectStorage, environment: ProviderEnvironment = ProviderEnvironment(), logger: Logger,
                  scratch: String? = nil, http: HTTPClient = .shared,
-                 speech: SpeechEngines = SpeechEngines()) {
-        self.speech = speech
+                 providers: ProviderClients? = nil) {
+        self.providers = providers ?? ProviderClients(environment: environment, logger: logger, http: http)
         self.storage = storage
         self.environment = environment
         self.logger = logger
         self.scratch = scratch ?? ScratchSpace.processFolder ?? ""
         self.http = http
+    }
+
+    /// The Gemini client, or a `missing_configuration` failure (not retryable); `purpose` (the
+    /// option that needs Gemini) prefixes the message.
+    func gemini(for purpose: String? = nil) throws -> GeminiClient {
+        try configured(purpose) { try providers.gemini.get() }
+    }
+
+    /// The transcriber of `kind`, or a `missing_configuration` failure (not retryable).
+    func transcriber(_ kind: TranscriberKind) throws -> any Transcriber {
+        try configured(nil) { try providers.transcriber(kind) }
+    }
+
+    /// The speech engine of `kind`, or a `missing_configuration` failure (not retryable).
+    func speechEngine(_ kind: SpeechEngineKind) throws -> any SpeechEngine {
+        try configured(nil) { try providers.speech(kind) }
+    }
+
+    private func configured<T>(_ purpose: String?, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ProviderError {
+            throw StepFailure(code: "missing_configuration", message: (purpose.map { $0 + ": " } ?? "") + error.description, retryable: false)
+        }
     }
 
     /// A fresh folder for one step of one job (removed by the caller's `defer`).

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// Drives many GETs through `HTTPClient` with bounded concurrency: the measuring side of
@@ -18,23 +19,12 @@ package enum HTTPLoad {
         let start = ContinuousClock.now
         var bytes: Int64 = 0
         var failures = 0
-        await withTaskGroup(of: Int64?.self) { group in
-            var started = 0
-            func startNext() {
-                guard started < requests else { return }
-                started += 1
-                group.addTask {
-                    guard let response = try? await client.send(HTTPRequest(url: url, response: destination)),
-                        response.isSuccess
-                    else { return nil }
-                    return response.bodyLength
-                }
-            }
-            for _ in 0..<max(1, concurrency) { startNext() }
-            for await result in group {
-                if let result { bytes += result } else { failures += 1 }
-                startNext()
-            }
+        await withBoundedFanOut(0..<requests, limit: concurrency) { _ -> Int64? in
+            guard let response = try? await client.send(HTTPRequest(url: url, response: destination)), response.isSuccess
+            else { return nil }
+            return response.bodyLength
+        } collect: { result in
+            if let result { bytes += result } else { failures += 1 }
         }
         return Report(requests: requests, failures: failures, bytes: bytes, seconds: (ContinuousClock.now - start) / .seconds(1))
     }

@@ -1,17 +1,22 @@
 /// Bounds how hard one provider is driven: at most `maxConcurrent` requests in flight and, if
 /// set, a token bucket of `requestsPerSecond` with `burst` capacity.
 ///
-/// Waiters are served first come, first served; a cancelled waiter leaves the queue.
+/// Waiters are served first come, first served; a cancelled waiter leaves the queue. With a
+/// `fleet` limit, each request also holds one of the fleet's slots (a lease shared by every
+/// process of the fleet) while it is in flight.
 package actor ProviderLimiter {
     package struct Limits: Sendable {
         package var maxConcurrent: Int
         package var requestsPerSecond: Double?
         package var burst: Int
+        /// A limit shared with other processes (providers limit per account, not per machine).
+        package var fleet: FleetLimit?
 
-        package init(maxConcurrent: Int = 8, requestsPerSecond: Double? = nil, burst: Int = 1) {
+        package init(maxConcurrent: Int = 8, requestsPerSecond: Double? = nil, burst: Int = 1, fleet: FleetLimit? = nil) {
             self.maxConcurrent = max(1, maxConcurrent)
             self.requestsPerSecond = requestsPerSecond
             self.burst = max(1, burst)
+            self.fleet = fleet
         }
     }
 
@@ -32,7 +37,16 @@ package actor ProviderLimiter {
         try await acquire()
         defer { release() }
         try await takeToken()
-        return try await body()
+        guard let fleet = limits.fleet else { return try await body() }
+        let slot = try await fleet.slots.acquire(fleet.name, limit: fleet.limit)
+        do {
+            let result = try await body()
+            await fleet.slots.release(slot)
+            return result
+        } catch {
+            await fleet.slots.release(slot)
+            throw error
+        }
     }
 
     private func acquire() async throws {

@@ -14,19 +14,11 @@ public protocol SpeechEngine: Sendable {
 public enum SpeechEngineKind: String, CaseIterable, Sendable {
     case espeak, gemini, google, openai
 
-    /// Builds the engine from the environment (keys, base URLs).
+    /// Builds the engine from the environment (keys, base URLs), for one-off commands; processes
+    /// that run jobs build their `ProviderClients` once and ask it.
     /// - Throws: `ProviderError(.missingConfiguration)` naming the missing variable.
     package func make(environment: ProviderEnvironment, logger: Logger, client: HTTPClient = .shared) throws -> any SpeechEngine {
-        switch self {
-        case .espeak:
-            return EspeakSpeech(rate: environment.optional("ESPEAK_RATE").flatMap(Int.init) ?? 175)
-        case .gemini:
-            return GeminiSpeech(client: GeminiClient(configuration: try .init(environment: environment), logger: logger, client: client))
-        case .google:
-            return GoogleSpeech(client: GoogleTTSClient(configuration: try .init(environment: environment), logger: logger, client: client))
-        case .openai:
-            return OpenAISpeech(client: OpenAIClient(configuration: try .init(environment: environment), logger: logger, client: client))
-        }
+        try ProviderClients(environment: environment, logger: logger, http: client).speech(self)
     }
 }
 

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Logging
 
@@ -6,18 +7,11 @@ public enum TranscriberKind: String, CaseIterable, Sendable {
     /// `local`: faster-whisper on this machine (`LocalWhisperEngine`), through the OpenAI client.
     case revai, openai, local
 
-    /// For `local`, a server already running at `LOCAL_WHISPER_BASE_URL` (with `/v1`); the
-    /// runner's own server comes from `LocalWhisperEngine.transcriber(logger:)` instead.
+    /// Builds the transcriber from the environment, for one-off commands; processes that run
+    /// jobs build their `ProviderClients` once and ask it.
     /// - Throws: `ProviderError(.missingConfiguration)` naming the missing variable.
     package func make(environment: ProviderEnvironment, logger: Logger, client: HTTPClient = .shared) throws -> any Transcriber {
-        switch self {
-        case .revai: RevAITranscriber(client: RevAIClient(configuration: try .init(environment: environment), logger: logger, client: client))
-        case .openai: OpenAITranscriber(client: OpenAIClient(configuration: try .init(environment: environment), logger: logger, client: client))
-        case .local:
-            OpenAITranscriber(client: OpenAIClient(configuration: OpenAIClient.Configuration(
-                apiKey: environment.optional("LOCAL_WHISPER_TOKEN") ?? "local",
-                baseURL: try environment.require("LOCAL_WHISPER_BASE_URL", provider: "local")), logger: logger, client: client), engine: "local")
-        }
+        try ProviderClients(environment: environment, logger: logger, http: client).transcriber(self)
     }
 }
 
@@ -37,22 +31,13 @@ package enum TranscribeJob {
         inputs: [String], outputDirectory: String, transcriber: any Transcriber, language: String?, concurrency: Int = 4,
         logger: Logger
     ) async -> [Outcome] {
-        await withTaskGroup(of: (Int, Outcome).self) { group in
-            var next = 0
-            var outcomes = [Outcome?](repeating: nil, count: inputs.count)
-            func startNext() {
-                guard next < inputs.count else { return }
-                let index = next
-                next += 1
-                group.addTask { (index, await one(inputs[index], index: index, inputs: inputs, outputDirectory, transcriber, language, logger)) }
-            }
-            for _ in 0..<max(1, concurrency) { startNext() }
-            for await (index, outcome) in group {
-                outcomes[index] = outcome
-                startNext()
-            }
-            return outcomes.compactMap { $0 }
+        var outcomes = [Outcome?](repeating: nil, count: inputs.count)
+        await withBoundedFanOut(inputs.indices, limit: concurrency) { index in
+            (index, await one(inputs[index], index: index, inputs: inputs, outputDirectory, transcriber, language, logger))
+        } collect: { index, outcome in
+            outcomes[index] = outcome
         }
+        return outcomes.compactMap { $0 }
     }
 
     private static func one(

@@ -21,6 +21,25 @@ struct QueueConformanceTests {
         #expect(others.allSatisfy { $0.isEmpty })
         let versions = try await test.rows("SELECT version FROM schema_migrations ORDER BY version").map { try $0.int(0) }
         #expect(versions == Migrations.all(for: .sqlite).map(\.version))
+                await test.store.close()
+    }
+
+    /// A database at 1, 2 and 5 (a branch's migration landed first) gets 3 and 4, in order,
+    /// when they arrive, and nothing is applied twice.
+    @Test(arguments: StoreKind.allCases)
+    func missingMigrationsBelowTheLatestAreAppliedInOrder(kind: StoreKind) async throws {
+        let test = try await TestStore.make(kind)
+        let store = try #require(test.store as? SQLJobStore)
+        func table(_ version: Int) -> (version: Int, statements: [String]) {
+            (version, ["CREATE TABLE gap_\(version) (id INTEGER)", "INSERT INTO gap_order (n, version) SELECT COUNT(*), \(version) FROM gap_order"])
+        }
+        _ = try await store.backend.single("CREATE TABLE gap_order (n INTEGER PRIMARY KEY, version INTEGER)", [])
+        let existing = try await store.migrate()  // the real schema
+        #expect(existing.isEmpty)
+        #expect(try await store.migrate([table(9), table(7)]) == [7, 9])
+        #expect(try await store.migrate([table(9), table(8), table(6), table(7)]) == [6, 8])
+        let order = try await test.rows("SELECT version FROM gap_order ORDER BY n").map { try $0.int(0) }
+        #expect(order == [7, 9, 6, 8])
         await test.store.close()
     }
 

@@ -44,9 +44,9 @@ final class RunnerProcess: @unchecked Sendable {
     }
 
     /// `runner worker` with short timings for tests.
-    static func worker(databaseURL: String, _ extra: [String] = []) throws -> RunnerProcess {
+    static func worker(databaseURL: String, _ extra: [String] = [], environment: [String: String] = [:]) throws -> RunnerProcess {
         try RunnerProcess(["worker", "--heartbeat", "200ms", "--poll-interval", "200ms", "--retry-base-delay", "50ms"] + extra,
-                          databaseURL: databaseURL)
+                          databaseURL: databaseURL, environment: environment)
     }
 
     var pid: Int32 { process.processIdentifier }

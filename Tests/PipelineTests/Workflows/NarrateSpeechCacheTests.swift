@@ -42,8 +42,10 @@ struct NarrateSpeechCacheTests {
         var output: String { root + "/out" }
         var services: WorkflowServices {
             let env = ProviderEnvironment(["GOOGLE_API_KEY": fakes.keys.google, "GOOGLE_TTS_BASE_URL": fakes.baseURL])
-            return WorkflowServices(storage: try! LocalStorage(root: output), environment: env, logger: Logger(label: "test"),
-                                    scratch: root + "/scratch", speech: SpeechEngines(maxConcurrent: NarrateSpeechCacheTests.providerLimit))
+            let logger = Logger(label: "test")
+            let providers = ProviderClients(environment: env, speechConcurrency: NarrateSpeechCacheTests.providerLimit, logger: logger)
+            return WorkflowServices(storage: try! LocalStorage(root: output), environment: env, logger: logger,
+                                    scratch: root + "/scratch", providers: providers)
         }
         var requests: Int { fakes.stats(.googleTTS).callsByRoute[NarrateSpeechCacheTests.route] ?? 0 }
 

@@ -1,3 +1,4 @@
+import Basics
 import FakeProviders
 import Foundation
 import Logging
@@ -81,7 +82,7 @@ struct ProcessHostileInputTests {
                                         logger: Logger(label: "test"), scratch: root + "/scratch")
         var options = BatchProcess.Options(inputDirectory: root + "/in", localOutput: output, databaseURL: "sqlite:\(output)/state.sqlite")
         func run(_ options: BatchProcess.Options) async throws -> (BatchReport, [String]) {
-            let messages = Pipeline.Locked<[String]>([])
+            let messages = Basics.Locked<[String]>([])
             let report = try await BatchProcess(options: options, services: services).run { event in
                 if case .message(let text) = event { messages.withLock { $0.append(text) } }
             }

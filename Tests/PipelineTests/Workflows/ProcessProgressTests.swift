@@ -1,8 +1,8 @@
+import Basics
 import FakeProviders
 import Foundation
 import Logging
 import MediaCore
-import Synchronization
 import Testing
 @testable import Pipeline
 @testable import Providers
@@ -25,7 +25,7 @@ struct ProcessProgressTests {
                                         scratch: output + "-scratch")
         var options = BatchProcess.Options(inputDirectory: input, localOutput: output, databaseURL: "sqlite:\(output)/state.sqlite")
         options.chunkSeconds = 10
-        let events = Mutex<[BatchEvent]>([])
+        let events = Locked<[BatchEvent]>([])
         let report = try await BatchProcess(options: options, services: services).run { event in events.withLock { $0.append(event) } }
         await fakes.shutdown()
         #expect(report.succeeded)

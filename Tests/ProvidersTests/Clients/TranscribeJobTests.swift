@@ -1,5 +1,6 @@
 import FakeProviders
 import Foundation
+import Logging
 import Testing
 
 @testable import Providers
@@ -92,9 +93,10 @@ struct TranscriptFormatTests {
     ])
 
     @Test func srtAndVTTBreakAtSentencesAndSpeakers() {
-        #expect(transcript.srt() == "1\n00:00:00,500 --> 00:00:01,400\nHello there.\n\n2\n00:00:02,000 --> 00:00:03,250\nGeneral Kenobi!\n")
-        #expect(transcript.vtt() == "WEBVTT\n\n00:00:00.500 --> 00:00:01.400\nHello there.\n\n00:00:02.000 --> 00:00:03.250\nGeneral Kenobi!\n")
-        #expect(Transcript.stamp(3661.25, ",") == "01:01:01,250")
+        // The first cue is held 1 s (the shortest cue), the next starting later.
+        #expect(transcript.srt() == "1\n00:00:00,500 --> 00:00:01,500\nHello there.\n\n2\n00:00:02,000 --> 00:00:03,250\nGeneral Kenobi!\n")
+        #expect(transcript.vtt() == "WEBVTT\n\n00:00:00.500 --> 00:00:01.500\nHello there.\n\n00:00:02.000 --> 00:00:03.250\nGeneral Kenobi!\n")
+        #expect(Captions.stamp(3661.25, ",") == "01:01:01,250")
         #expect(transcript.plainText() == "Speaker 0: Hello there.\n\nSpeaker 1: General Kenobi!\n")
     }
 
@@ -118,5 +120,48 @@ struct TranscriptFormatTests {
         let chunks = TextSplitter.split(text, limit: limit, measure: .utf8Bytes)
         #expect(chunks.allSatisfy { $0.utf8.count <= limit })
         #expect(chunks.joined().filter { !$0.isWhitespace } == text.filter { !$0.isWhitespace })
+    }
+}
+
+/// `runner transcribe` writes captions by the one rule (`Captions`), the very files the
+/// transcribe workflow writes for the same words.
+struct TranscribeCaptionsRuleTests {
+    struct Fixed: Transcriber {
+        let transcript: Transcript
+        func transcribe(file path: String, language: String?) async throws -> Transcript { transcript }
+    }
+
+    @Test func runnerTranscribeCaptionsKeepFortyTwoCharactersTwoLinesAndOneToSevenSeconds() async throws {
+        // Long words at a brisk pace, a sentence end every 23 words, one long pause: what made
+        // 60-character lines before.
+        var words: [Transcript.Word] = []
+        var t = 0.0
+        for i in 0..<240 {
+            let text = i % 23 == 22 ? "conclusion." : ["transcription", "captioning", "broadcasting", "a", "of"][i % 5]
+            words.append(.init(text: text, start: t, end: t + 0.25, speaker: i < 120 ? 0 : 1))
+            t += i == 100 ? 3 : 0.3
+        }
+        let transcript = Transcript(engine: "test", language: "en", duration: t, text: words.map(\.text).joined(separator: " "), words: words)
+        let directory = NSTemporaryDirectory() + "captions-rule-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let input = directory + "/talk.wav"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data("RIFF".utf8).write(to: URL(fileURLWithPath: input))
+        let outcomes = await TranscribeJob.run(inputs: [input], outputDirectory: directory + "/out", transcriber: Fixed(transcript: transcript),
+                                               language: nil, logger: Logger(label: "test"))
+        #expect(outcomes.first?.error == nil)
+        let srt = try String(contentsOfFile: directory + "/out/talk/captions.srt", encoding: .utf8)
+        let vtt = try String(contentsOfFile: directory + "/out/talk/captions.vtt", encoding: .utf8)
+        let cues = Captions.cues(words)
+        #expect(srt == Captions.srt(cues) && vtt == Captions.vtt(cues))
+        let blocks = srt.components(separatedBy: "\n\n").map { $0.split(separator: "\n", omittingEmptySubsequences: false) }
+        #expect(blocks.count == cues.count && cues.count > 20)
+        for (i, cue) in cues.enumerated() {
+            let lines = blocks[i].dropFirst(2).filter { !$0.isEmpty }
+            #expect(lines.count <= 2 && lines.allSatisfy { $0.count <= 42 }, "cue \(i + 1): \(lines)")
+            let next = i + 1 < cues.count ? cues[i + 1].start : .infinity
+            #expect(cue.end - cue.start <= 7.0001 && (cue.end - cue.start >= 0.9999 || cue.end == next), "cue \(i + 1): \(cue)")
+        }
+        #expect(cues.flatMap { $0.lines.joined(separator: " ").split(separator: " ") }.count == words.count)
     }
 }

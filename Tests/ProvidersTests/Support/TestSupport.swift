@@ -1,3 +1,4 @@
+import Basics
 import FakeProviders
 import Foundation
 import Logging

@@ -26,12 +26,7 @@ struct CaptionTranslator {
         let cues = Captions.cues(transcript.words)  // the same cues `merge` wrote
         var translated: [Captions.Cue] = []
         if !cues.isEmpty {
-            let gemini: GeminiClient
-            do {
-                gemini = GeminiClient(configuration: try .init(environment: services.environment), logger: context.logger, client: services.http)
-            } catch let error as ProviderError {
-                throw StepFailure(code: "missing_configuration", message: error.description, retryable: false)
-            }
+            let gemini = try services.gemini()
             for start in stride(from: 0, to: cues.count, by: Self.cuesPerRequest) {
                 let batch = Array(cues[start..<min(cues.count, start + Self.cuesPerRequest)])
                 let texts = try await Self.translate(batch.map { $0.lines.joined(separator: " ") }, to: language, gemini: gemini)

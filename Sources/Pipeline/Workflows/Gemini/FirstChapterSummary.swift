@@ -40,12 +40,7 @@ extension TranscribeWorkflow {
     /// `summary.first.json`: the first chapter's summary, key points, tags and language.
     static func summarizeFirst(_ first: FirstChapter, parts: [Transcript], options: TranscribeInput, services: WorkflowServices,
                                context: StepContext) async throws -> [PublishedAsset] {
-        let gemini: GeminiClient
-        do {
-            gemini = GeminiClient(configuration: try .init(environment: services.environment), logger: context.logger, client: services.http)
-        } catch let error as ProviderError {
-            throw StepFailure(code: "missing_configuration", message: error.description, retryable: false)
-        }
+        let gemini = try services.gemini()
         let transcript = TranscriptPublisher.merge(chunks: first.chunks, parts: parts)
         let prompt = """
             Summarise this transcript of the first chapter (\(options.sources[0].name)) of an audiobook. Give a short summary, \

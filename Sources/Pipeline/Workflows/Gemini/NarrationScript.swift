@@ -78,12 +78,7 @@ enum NarrationScript {
     static let schema: JSONValue = ["type": "OBJECT", "properties": ["narration": ["type": "STRING"]], "required": ["narration"]]
 
     static func rewrite(_ segment: TextSegment, style: NarrationStyle, services: WorkflowServices, context: StepContext) async throws -> TextSegment {
-        let gemini: GeminiClient
-        do {
-            gemini = GeminiClient(configuration: try .init(environment: services.environment), logger: context.logger, client: services.http)
-        } catch let error as ProviderError {
-            throw StepFailure(code: "missing_configuration", message: "--style \(style.rawValue): \(error.description)", retryable: false)
-        }
+        let gemini = try services.gemini(for: "--style \(style.rawValue)")
         let answer = try await gemini.generateJSON(Rewrite.self, prompt: segment.text, schema: schema, system: style.instruction)
         let text = answer.narration.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         guard !text.isEmpty else {

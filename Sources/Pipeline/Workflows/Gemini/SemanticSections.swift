@@ -96,12 +96,7 @@ enum SemanticSections {
         guard let count = options.segments else { return nil }
         return .step("sections") { context in
             let extracted = try context.require("extract_text", as: ExtractedText.self)
-            let gemini: GeminiClient
-            do {
-                gemini = GeminiClient(configuration: try .init(environment: services.environment), logger: context.logger, client: services.http)
-            } catch let error as ProviderError {
-                throw StepFailure(code: "missing_configuration", message: "--segments \(count): \(error.description)", retryable: false)
-            }
+            let gemini = try services.gemini(for: "--segments \(count)")
             let whole = Self.text(extracted)
             let proposed = try await gemini.generateJSON([Proposed].self, prompt: prompt(whole, count: count),
                                                          schema: schema(maxItems: count), system: instruction(count))

@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 import MediaCore
@@ -55,7 +56,7 @@ package enum FileDigest {
         }
     }
 
-    package static func sha256(_ data: Data) -> String { SigV4Signer.hex(SHA256.hash(data: data)) }
+    package static func sha256(_ data: Data) -> String { sha256Hex(data) }
 }
 
 /// Content types from file extensions, for the formats the pipeline writes and reads.

@@ -1,6 +1,7 @@
+import Basics
 import Foundation
-import MediaCore
 import Logging
+import MediaCore
 
 /// One multipart upload of a file: resume or create, send the missing parts in parallel
 /// (bounded), complete, and abort when the failure is permanent.
@@ -116,23 +117,15 @@ struct MultipartUpload {
         let limit = storage.configuration.concurrency
         let signPayload = storage.configuration.signPayload
         let (client, objectKey, source) = (client, objectKey, source)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var pending = parts[...]
-            func startNext() {
-                guard let part = pending.popFirst() else { return }
-                group.addTask {
-                    let hash = signPayload
-                        ? try await runOnDedicatedThread(name: "storage") {
-                            try FileDigest.sha256(path: source, offset: part.offset, length: part.length).hex
-                        } : SigV4Signer.unsignedPayload
-                    let etag = try await client.uploadPart(
-                        key: objectKey, uploadID: uploadID, number: part.number, path: source, offset: part.offset,
-                        length: part.length, payloadHash: hash)
-                    await ledger.record(part: part.number, etag: etag)
-                }
-            }
-            for _ in 0..<limit { startNext() }
-            while try await group.next() != nil { startNext() }
+        try await withBoundedFanOut(parts, limit: limit) { part in
+            let hash = signPayload
+                ? try await runOnDedicatedThread(name: "storage") {
+                    try FileDigest.sha256(path: source, offset: part.offset, length: part.length).hex
+                } : SigV4Signer.unsignedPayload
+            let etag = try await client.uploadPart(
+                key: objectKey, uploadID: uploadID, number: part.number, path: source, offset: part.offset,
+                length: part.length, payloadHash: hash)
+            await ledger.record(part: part.number, etag: etag)
         }
     }
 

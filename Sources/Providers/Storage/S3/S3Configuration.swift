@@ -40,7 +40,8 @@ package struct S3Configuration: Sendable {
     /// Reads `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION`
     /// (then `AWS_DEFAULT_REGION`, then `us-east-1`) and `AWS_ENDPOINT_URL`; `endpoint` and
     /// `region` (flags) win over the environment. Custom endpoints are addressed by path; AWS by
-    /// virtual host unless `pathStyle`.
+    /// virtual host unless `pathStyle`. `S3_PART_SIZE` (bytes, at least 5 MiB) and
+    /// `S3_CONCURRENCY` (requests in flight) tune multipart uploads.
     /// - Throws: `ProviderError.missingConfiguration` naming the missing variable, or
     ///   `StorageError.invalidConfiguration` for a malformed endpoint.
     package static func fromEnvironment(
@@ -57,6 +58,19 @@ package struct S3Configuration: Sendable {
         let endpoint =
             try (endpoint ?? env.optional("AWS_ENDPOINT_URL")).map { try S3Endpoint(url: $0, addressing: .path) }
             ?? S3Endpoint.aws(region: region, pathStyle: pathStyle)
-        return S3Configuration(endpoint: endpoint, region: region, credentials: credentials)
+        var configuration = S3Configuration(endpoint: endpoint, region: region, credentials: credentials)
+        if let text = env.optional("S3_PART_SIZE") {
+            guard let size = Int64(text), size >= minimumPartSize else {
+                throw StorageError.invalidConfiguration("S3_PART_SIZE must be a number of bytes of at least \(minimumPartSize) (5 MiB)")
+            }
+            configuration.partSize = size
+        }
+        if let text = env.optional("S3_CONCURRENCY") {
+            guard let concurrency = Int(text), concurrency >= 1 else {
+                throw StorageError.invalidConfiguration("S3_CONCURRENCY must be a whole number of at least 1")
+            }
+            configuration.concurrency = concurrency
+        }
+        return configuration
     }
 }

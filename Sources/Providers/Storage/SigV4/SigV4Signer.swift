@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 
@@ -82,7 +83,7 @@ package struct SigV4Signer: Sendable {
     package func scope(dateStamp: String) -> String { "\(dateStamp)/\(region)/\(service)/aws4_request" }
 
     package func stringToSign(canonicalRequest: String, amzDate: String) -> String {
-        let hash = Self.hex(SHA256.hash(data: Data(canonicalRequest.utf8)))
+        let hash = hexString(SHA256.hash(data: Data(canonicalRequest.utf8)))
         return "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope(dateStamp: String(amzDate.prefix(8))))\n\(hash)"
     }
 
@@ -92,7 +93,7 @@ package struct SigV4Signer: Sendable {
         for step in [dateStamp, region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(step.utf8), using: key)))
         }
-        return Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
+        return hexString(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
     }
 
     /// The `Authorization` header value; `request.headers` must already hold `x-amz-date`
@@ -136,15 +137,6 @@ package struct SigV4Signer: Sendable {
             + "\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
     }
 
-    package static func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 
     /// Trims the value and collapses internal runs of spaces to one (SigV4 header rule).
     private static func normalizedValue(_ value: String) -> String {

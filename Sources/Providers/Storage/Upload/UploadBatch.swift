@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// What happened to one file of a batch upload (`runner upload` prints one per file).
@@ -64,22 +65,13 @@ package enum UploadBatch {
         report: @escaping @Sendable (UploadOutcome) -> Void = { _ in }
     ) async -> [UploadOutcome] {
         let existing = items.count > 1 ? try? await existingKeys(of: items, in: storage) : nil
-        return await withTaskGroup(of: UploadOutcome.self) { group in
-            var pending = items[...]
-            var outcomes: [UploadOutcome] = []
-            func startNext() {
-                guard let item = pending.popFirst() else { return }
-                let mayExist = existing.map { $0.contains(item.key) } ?? true
-                group.addTask { await upload(item, to: storage, mayExist: mayExist) }
-            }
-            for _ in 0..<max(1, concurrency) { startNext() }
-            while let outcome = await group.next() {
-                report(outcome)
-                outcomes.append(outcome)
-                startNext()
-            }
-            return outcomes
+        var outcomes: [UploadOutcome] = []
+        let work = items.map { (item: $0, mayExist: existing.map { [key = $0.key] in $0.contains(key) } ?? true) }
+        await withBoundedFanOut(work, limit: concurrency) { await upload($0.item, to: storage, mayExist: $0.mayExist) } collect: { outcome in
+            report(outcome)
+            outcomes.append(outcome)
         }
+        return outcomes
     }
 
     /// Keys already present under the longest common folder of `items`' keys.

@@ -35,6 +35,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: .customLong("out"), help: "Output store of the media workflows (narrate, transcribe): s3://BUCKET/PREFIX or a folder. Without it the worker runs only noop, sleep and fail.")
     var output: String?
     @Option(help: "S3 endpoint for --out s3://… (default: AWS_ENDPOINT_URL).") var endpoint: String?
+    @OptionGroup var limits: ProviderLimitOptions
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
@@ -64,7 +65,10 @@ struct WorkerCommand: AsyncParsableCommand {
         var workflows = WorkflowRegistry.builtIn
         var localWhisper: LocalWhisperEngine?
         if let output {
-            var media = try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger).services
+            // One set of provider clients for the whole process; the store keeps the fleet's
+            // provider leases and the state of multipart uploads.
+            var media = try WorkflowServices.forOutput(
+                output, endpoint: endpoint, logger: logger, providerLimits: try limits.resolved(), store: store).services
             // `transcriber: local` jobs: the engine starts with the first one and stops with the worker.
             localWhisper = LocalWhisperInstallation.find().map { LocalWhisperEngine(installation: $0, logger: logger) }
             media.localWhisper = localWhisper

@@ -43,6 +43,7 @@ struct ProcessCommand: AsyncParsableCommand {
     @Option(help: "Integrated loudness of narrated audio in LUFS (EBU R128).") var loudnessTarget: Double = -18
     @Option(help: "Speech requests in flight at once per remote engine (the provider limit).") var speechConcurrency: Int = 8
     @Option(help: "Jobs run at once.") var concurrency: Int = 2
+    @OptionGroup var limits: ProviderLimitOptions
     @Option(help: "S3 endpoint URL (with --out s3://…).") var endpoint: String?
     @Flag(help: "Queue again the files whose job an earlier run left dead or cancelled (otherwise they are reported as they are).")
     var retryFailed = false
@@ -81,7 +82,8 @@ struct ProcessCommand: AsyncParsableCommand {
         let input = URL(fileURLWithPath: directory).standardizedFileURL
         let output = out ?? input.deletingLastPathComponent().appendingPathComponent(input.lastPathComponent + "-out").path
         var (services, localOutput) = try WorkflowServices.forOutput(output, endpoint: endpoint, logger: logger,
-                                                                     speechConcurrency: speechConcurrency)
+                                                                     speechConcurrency: speechConcurrency,
+                                                                     providerLimits: try limits.resolved())
         // Started by the first recording that needs it, stopped when the batch ends.
         services.localWhisper = LocalWhisperInstallation.find().map { LocalWhisperEngine(installation: $0, logger: logger) }
         let shared = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }

@@ -1,6 +1,6 @@
+import Basics
 import Foundation
 import Pipeline
-import Synchronization
 
 /// Shows `runner process`'s events: on a terminal, kept lines above one progress bar redrawn in
 /// place (files, steps, audio seconds); elsewhere (a log, a pipe), the kept lines plus a plain
@@ -13,7 +13,7 @@ final class ProgressDisplay: Sendable {
     }
 
     private let terminal: Bool
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(terminal: Bool = isatty(STDOUT_FILENO) == 1) {
         self.terminal = terminal

@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 import Testing
@@ -20,7 +21,7 @@ struct SigV4VectorTests {
         }
         let path = vector.normalize
             ? AWSURIEncoding.genericCanonicalURI(request.path) : AWSURIEncoding.s3CanonicalURI(request.path)
-        let payloadHash = SigV4Signer.hex(SHA256.hash(data: Data(request.body.utf8)))
+        let payloadHash = hexString(SHA256.hash(data: Data(request.body.utf8)))
         let signed = SigV4Signer.Request(
             method: request.method, canonicalURI: path, query: query,
             headers: request.headers.map { (name: $0[0], value: $0[1]) }, payloadHash: payloadHash)
@@ -47,7 +48,7 @@ struct SigV4VectorTests {
             method: vector.method, canonicalURI: target.canonicalURI,
             query: vector.query.map { (name: $0[0], value: $0[1]) },
             headers: [(name: "Host", value: target.hostHeader)] + vector.headers.map { (name: $0[0], value: $0[1]) },
-            payloadHash: SigV4Signer.hex(SHA256.hash(data: Data(vector.body.utf8))), date: date)
+            payloadHash: hexString(SHA256.hash(data: Data(vector.body.utf8))), date: date)
         let authorization = try #require(headers.first { $0.name == "Authorization" }?.value)
         #expect(
             authorization == "AWS4-HMAC-SHA256 Credential=\(config.accessKeyId)/20130524/us-east-1/s3/aws4_request, "

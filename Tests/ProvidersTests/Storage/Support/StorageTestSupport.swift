@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 import MediaCore
@@ -168,7 +169,7 @@ final class TempDirectory {
             try handle.write(contentsOf: chunk)
             remaining -= chunk.count
         }
-        return (file.path, SigV4Signer.hex(hasher.finalize()))
+        return (file.path, hexString(hasher.finalize()))
     }
 }
 

@@ -1,22 +1,29 @@
 import Foundation
-import Providers
 
 /// Caption cues by the usual broadcast rules: at most 2 lines of 42 characters, each cue on
-/// screen 1 to 7 seconds, split after sentence punctuation, at pauses, or when full.
-enum Captions {
-    struct Cue: Equatable {
-        var start: Double
-        var end: Double
-        var lines: [String]
+/// screen 1 to 7 seconds, split after sentence punctuation, at pauses, at a change of speaker,
+/// or when full. The one home of the rule: `runner transcribe` and the transcribe workflow (and
+/// its translations) write their captions here.
+package enum Captions {
+    package struct Cue: Equatable, Sendable {
+        package var start: Double
+        package var end: Double
+        package var lines: [String]
+
+        package init(start: Double, end: Double, lines: [String]) {
+            self.start = start
+            self.end = end
+            self.lines = lines
+        }
     }
 
-    static let maxLineCharacters = 42
-    static let maxLines = 2
-    static let minSeconds = 1.0
-    static let maxSeconds = 7.0
-    static let pauseSeconds = 0.8
+    package static let maxLineCharacters = 42
+    package static let maxLines = 2
+    package static let minSeconds = 1.0
+    package static let maxSeconds = 7.0
+    package static let pauseSeconds = 0.8
 
-    static func cues(_ words: [Transcript.Word]) -> [Cue] {
+    package static func cues(_ words: [Transcript.Word]) -> [Cue] {
         var groups: [[Transcript.Word]] = []
         var current: [Transcript.Word] = []
         for word in words where !word.text.isEmpty {
@@ -24,7 +31,7 @@ enum Captions {
                 let candidate = (current + [word]).map(\.text)
                 let fits = layout(candidate) != nil
                 let tooLong = word.end - first.start > maxSeconds
-                let pause = word.start - last.end > pauseSeconds
+                let pause = word.start - last.end > pauseSeconds || word.speaker != last.speaker
                 let sentenceEnd = last.text.last.map { ".?!".contains($0) } ?? false
                 let clauseEnd = last.text.last.map { ",;:".contains($0) } ?? false
                 if !fits || tooLong || pause || (sentenceEnd && last.end - first.start >= minSeconds)
@@ -50,7 +57,7 @@ enum Captions {
     }
 
     /// The words on at most 2 lines of at most 42 characters, balanced; nil when they do not fit.
-    static func layout(_ words: [String]) -> [String]? {
+    package static func layout(_ words: [String]) -> [String]? {
         let single = words.joined(separator: " ")
         if single.count <= maxLineCharacters { return [single] }
         var best: [String]?
@@ -66,7 +73,7 @@ enum Captions {
     }
 
     /// A single word longer than a line: cut it into 42-character lines.
-    static func hardWrap(_ words: [String]) -> [String] {
+    package static func hardWrap(_ words: [String]) -> [String] {
         let text = words.joined(separator: " ")
         var lines: [String] = []
         var rest = Substring(text)
@@ -77,19 +84,19 @@ enum Captions {
         return lines
     }
 
-    static func srt(_ cues: [Cue]) -> String {
+    package static func srt(_ cues: [Cue]) -> String {
         cues.enumerated().map { i, cue in
             "\(i + 1)\n\(stamp(cue.start, ",")) --> \(stamp(cue.end, ","))\n\(cue.lines.joined(separator: "\n"))\n"
         }.joined(separator: "\n")
     }
 
-    static func vtt(_ cues: [Cue]) -> String {
+    package static func vtt(_ cues: [Cue]) -> String {
         "WEBVTT\n\n" + cues.map { cue in
             "\(stamp(cue.start, ".")) --> \(stamp(cue.end, "."))\n\(cue.lines.joined(separator: "\n"))\n"
         }.joined(separator: "\n")
     }
 
-    static func stamp(_ seconds: Double, _ separator: String) -> String {
+    package static func stamp(_ seconds: Double, _ separator: String) -> String {
         let ms = max(0, Int((seconds * 1000).rounded()))
         return String(format: "%02d:%02d:%02d%@%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, separator, ms % 1000)
     }
