@@ -138,7 +138,14 @@ let package = Package(
             name: "PipelineTests", dependencies: ["Pipeline", "MediaCore", "Providers", "FakeProviders", "TestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "ServiceTests", dependencies: ["Service", "Pipeline", "Providers", "TestSupport"],
+            name: "ServiceTests",
+            dependencies: [
+                "Service", "Pipeline", "Providers", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )
