@@ -69,7 +69,7 @@ timeout --kill-after=10 240 "$ST" run "$base/openapi.yaml" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
   --max-examples "${ST_MAX_EXAMPLES:-100}" \
   --request-timeout 10 \
-  --workers 2 \
+  --workers 1 \
   --no-color \
   --suppress-health-check too_slow,filter_too_much \
   "${seed_args[@]}" ${ST_ARGS:-} || status=$?
