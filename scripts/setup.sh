@@ -49,3 +49,19 @@ fi
     echo "$want" >"$stamp"
   fi
 )
+# The API contract test's tools (scripts/api-contract.sh), in a private venv in the repository
+# (ignored by git) so they never touch the system's Python packages. Pinned; bump on purpose.
+SCHEMATHESIS_VERSION=4.32.5
+venv="$(cd "$(dirname "$0")/.." && pwd)/.venv-test"
+if ! "$venv/bin/st" --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION\$"; then
+  echo "setup: installing schemathesis $SCHEMATHESIS_VERSION in .venv-test/" >&2
+  [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv" || {
+    # Debian's python3 needs python3-venv for `python3 -m venv`.
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+  }
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi

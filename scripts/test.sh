@@ -27,3 +27,5 @@ done
 
 swift build --build-tests
 swift test --skip-build "$@"
+# The API contract: schemathesis against `runner serve`, from its own OpenAPI document.
+scripts/api-contract.sh

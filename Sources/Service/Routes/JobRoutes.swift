@@ -253,6 +253,7 @@ struct JobRequest {
         case upload(UUID, files: [String])
     }
     static let workflows = ["narrate", "transcribe"]
+    static let maxNameBytes = 200
     static let options: [String: Set<String>] = [
         "narrate": ["engine", "voice", "max_input_chars", "segment_chars", "chapter_pause", "style", "loudness_target", "segments"],
         "transcribe": ["transcriber", "language", "chunk_seconds", "summarize", "chunk_concurrency", "translate_to"],
@@ -324,8 +325,10 @@ struct JobRequest {
         canonical = object
     }
 
+    /// A plain file name the object stores can hold: at most `maxNameBytes` of UTF-8 (the local
+    /// store keeps a `<name>.json` sidecar, and file systems allow 255 bytes per name).
     static func validName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 255 && !name.contains("/") && name != "." && name != ".."
+        !name.isEmpty && name.utf8.count <= maxNameBytes && !name.contains("/") && name != "." && name != ".."
             && !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
     }
 }

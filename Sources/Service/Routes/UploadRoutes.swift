@@ -94,8 +94,16 @@ extension APIServer {
         let contentType = request.headers[.contentType].flatMap { $0.isEmpty || $0 == "application/octet-stream" ? nil : $0 }
             ?? ContentType.forPath(name)
         _ = try await storage.put(file: scratch, key: key, options: PutOptions(contentType: contentType))
-        try await store.recordUploadFile(session: session.id, UploadFile(name: name, key: key, bytes: bytes, sha256: sha256,
-                                                                         contentType: contentType))
+        do {
+            try await store.recordUploadFile(session: session.id, UploadFile(name: name, key: key, bytes: bytes, sha256: sha256,
+                                                                             contentType: contentType))
+        } catch {
+            // The session was deleted while the body streamed (its files row then has no
+            // session): that is a 404, and the object just stored belongs to nobody.
+            guard try await store.uploadSession(session.id, tenant: session.tenant) == nil else { throw error }
+            try? await storage.delete(key: key)
+            throw Problem.notFound("upload session \(Views.id(session.id))")
+        }
         return try JSONResponse.make(["name": name, "bytes": bytes, "sha256": sha256, "unchanged": false], status: .created)
     }
 }
