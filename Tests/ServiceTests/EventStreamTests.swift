@@ -30,13 +30,15 @@ struct EventStreamTests {
         #expect(received.map(\.id) == stored, "every event once, in order, across the reconnect")
         #expect(received.last?.type == "job.succeeded")
 
-        // Events that committed while the stream was open arrived within 200 ms of their commit
-        // (PostgreSQL wakes streams by NOTIFY; SQLite streams poll every 100 ms).
+        // Events that committed while the stream was open arrived soon after their commit
+        // (PostgreSQL wakes streams by NOTIFY; SQLite streams poll every 100 ms): nine in ten
+        // within 200 ms (300 ms on SQLite), none later than 2 s even on a loaded machine.
         let live = received.filter { $0.at > reconnected }
-        let late = live.map { $0.receivedAt.timeIntervalSince($0.at) }
-        #expect(!late.isEmpty)
-        let limit = kind == .postgres ? 0.2 : 0.35
-        #expect(late.allSatisfy { $0 < limit }, "delays: \(late.map { Int($0 * 1000) }) ms")
+        let delays = live.map { $0.receivedAt.timeIntervalSince($0.at) }.sorted()
+        #expect(!delays.isEmpty)
+        let p90 = delays.isEmpty ? 0 : delays[(delays.count * 9) / 10 - (delays.count >= 10 ? 1 : 0)]
+        #expect(p90 < (kind == .postgres ? 0.2 : 0.3), "delays: \(delays.map { Int($0 * 1000) }) ms")
+        #expect((delays.last ?? 0) < 2, "delays: \(delays.map { Int($0 * 1000) }) ms")
     }
 }
 

@@ -15,7 +15,7 @@ struct LifecycleConformanceTests {
         let afterFirst = try await store.failJob(first.lease, error: error, retryDelay: .seconds(60), permanent: false)
         #expect(afterFirst == .retrying)
         let retrying = try #require(try await store.job(id))
-        #expect(retrying.runAt.timeIntervalSinceNow > 50)
+        #expect(retrying.runAt.timeIntervalSinceNow > 30)  // 60 s from the failure; slack for a loaded machine
         #expect(try await store.claim(workerID: "w", queues: ["default"], limit: 1).isEmpty)
 
         let soon = try await store.enqueue("fail", #"{"n":2}"#, maxAttempts: 2)

@@ -92,7 +92,7 @@ struct EngineTests {
         let id = try await test.store.enqueue("sleep", #"{"steps":6,"sleep_ms":300}"#)
         let worker = Self.worker(test.store, exitWhenIdle: false)
         let running = Task { try await worker.run() }
-        #expect(try await eventually(timeout: .seconds(10)) {
+        #expect(try await eventually(timeout: .seconds(60)) {
             try await test.store.eventTypes(id).contains("step.started")
         })
         #expect(try await test.store.cancel(jobID: id, source: "cli") == .done(from: .running))
