@@ -31,14 +31,15 @@ struct EventStreamTests {
         #expect(received.last?.type == "job.succeeded")
 
         // Events that committed while the stream was open arrived soon after their commit
-        // (PostgreSQL wakes streams by NOTIFY; SQLite streams poll every 100 ms): nine in ten
-        // within 200 ms (300 ms on SQLite), none later than 2 s even on a loaded machine.
+        // (PostgreSQL wakes streams by NOTIFY: nine in ten within 200 ms, none over 2 s). SQLite
+        // streams poll every 100 ms through the one connection thread the embedded worker also
+        // writes on, so under load they lag: nine in ten within 1 s, none over 3 s.
         let live = received.filter { $0.at > reconnected }
         let delays = live.map { $0.receivedAt.timeIntervalSince($0.at) }.sorted()
         #expect(!delays.isEmpty)
         let p90 = delays.isEmpty ? 0 : delays[(delays.count * 9) / 10 - (delays.count >= 10 ? 1 : 0)]
-        #expect(p90 < (kind == .postgres ? 0.2 : 0.3), "delays: \(delays.map { Int($0 * 1000) }) ms")
-        #expect((delays.last ?? 0) < 2, "delays: \(delays.map { Int($0 * 1000) }) ms")
+        #expect(p90 < (kind == .postgres ? 0.2 : 1.0), "delays: \(delays.map { Int($0 * 1000) }) ms")
+        #expect((delays.last ?? 0) < (kind == .postgres ? 2 : 3), "delays: \(delays.map { Int($0 * 1000) }) ms")
     }
 }
 
