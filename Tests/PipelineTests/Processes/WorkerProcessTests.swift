@@ -81,8 +81,10 @@ struct WorkerProcessTests {
         let cluster = try await TestCluster()
         let store = try await openJobStore(url: cluster.url, poolSize: 4)
         try await store.migrate()
-        let total = 300
-        for i in 0..<total { _ = try await store.enqueue("sleep", #"{"steps":2,"sleep_ms":20,"i":\#(i)}"#) }
+        // About 6 s of work for 8 slots: long enough that the restart lands in the middle even
+        // with batched completions.
+        let total = 400
+        for i in 0..<total { _ = try await store.enqueue("sleep", #"{"steps":2,"sleep_ms":60,"i":\#(i)}"#) }
         let workers = try (0..<2).map { _ in
             try RunnerProcess.worker(databaseURL: cluster.url, ["--concurrency", "4", "--rescue-after", "5s", "--exit-when-idle"])
         }
