@@ -139,8 +139,9 @@ package struct BatchProcess: Sendable {
             configuration.shutdownGrace = .seconds(5)
             if options.databaseURL.hasPrefix("sqlite:") {
                 // One process owns an embedded database: a job left running by a killed run is
-                // taken back quickly.
-                configuration.rescueAfter = .seconds(4)
+                // taken back quickly (10 s: a loaded 2-core machine missed 4 s of heartbeats of
+                // its own running narrations, which were then rescued and died).
+                configuration.rescueAfter = .seconds(10)
             }
             try await Worker(store: store, registry: registry, configuration: configuration, logger: services.logger).run()
         }
