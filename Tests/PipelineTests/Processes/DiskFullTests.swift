@@ -30,8 +30,8 @@ struct DiskFullTests {
         for run in ["first run", "rerun"] {
             let process = try RunnerProcess(["process", root + "/in", "--out", disk + "/out"],
                                             databaseURL: "sqlite:\(disk)/out/state.sqlite")
-            let status = try await process.wait(timeout: .seconds(60))
-            #expect(status == 1, "\(run): \(status.map { "exit \($0)" } ?? "still running after 60 s")\n\(process.log.suffix(2000))")
+            let status = try await process.wait(timeout: .seconds(120))
+            #expect(status == 1, "\(run): \(status.map { "exit \($0)" } ?? "still running after 120 s")\n\(process.log.suffix(2000))")
             #expect(process.log.contains("state.sqlite cannot be written: database or disk is full"), "\(run): \(process.log.suffix(2000))")
         }
     }
