@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "Pipeline", "Providers",
+                "Basics", "Pipeline", "Providers",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -68,24 +68,22 @@ final class PostgresBackend: SQLBackend {
     }
 
     func onWork(_ handler: @escaping @Sendable () -> Void) {
-        handlers.withLock { $0.append(handler) }
-        let url = self.url
-        let handlers = self.handlers
-        listener.withLock { listener in
-            guard listener == nil else { return }
-            listener = PGListener(url: url, channel: Self.channel) {
-                for handler in handlers.withLock({ $0 }) { handler() }
-            }
-        }
+        listen(Self.channel, handler, handlers: handlers, listener: listener)
     }
 
     func onEvents(_ handler: @escaping @Sendable () -> Void) {
-        eventHandlers.withLock { $0.append(handler) }
+        listen(Self.eventsChannel, handler, handlers: eventHandlers, listener: eventsListener)
+    }
+
+    /// Adds `handler` to a channel's handlers; the channel's one listening connection starts
+    /// with the first handler.
+    private func listen(_ channel: String, _ handler: @escaping @Sendable () -> Void,
+                        handlers: Locked<[@Sendable () -> Void]>, listener: Locked<PGListener?>) {
+        handlers.withLock { $0.append(handler) }
         let url = self.url
-        let handlers = self.eventHandlers
-        eventsListener.withLock { listener in
+        listener.withLock { listener in
             guard listener == nil else { return }
-            listener = PGListener(url: url, channel: Self.eventsChannel) {
+            listener = PGListener(url: url, channel: channel) {
                 for handler in handlers.withLock({ $0 }) { handler() }
             }
         }

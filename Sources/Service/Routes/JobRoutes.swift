@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 import HTTPTypes
@@ -92,7 +93,7 @@ extension APIServer {
             hasher.update(data: Data(part.utf8))
             hasher.update(data: Data([0]))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hexString(hasher.finalize())
     }
 
     /// The workflow's own input document: the source stored in the object store, the options
@@ -102,7 +103,7 @@ extension APIServer {
         switch body.source {
         case .text(let text, let name):
             let bytes = Data(text.utf8)
-            let hash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            let hash = sha256Hex(bytes)
             let key = "inputs/\(hash)/\(name)"
             if try await storage.head(key: key) == nil { _ = try await storage.put(bytes: bytes, key: key) }
             document["source_key"] = key

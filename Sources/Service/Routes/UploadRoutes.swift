@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 import HTTPTypes
@@ -86,7 +87,7 @@ extension APIServer {
                 try await blockingRead { try handle.write(contentsOf: data) }
             }
         }
-        let sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        let sha256 = hexString(hasher.finalize())
         if let existing = session.files.first(where: { $0.name == name }), existing.sha256 == sha256, existing.bytes == bytes {
             return try JSONResponse.make(["name": name, "bytes": bytes, "sha256": sha256, "unchanged": true])
         }

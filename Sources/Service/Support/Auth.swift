@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 import Hummingbird
@@ -33,7 +34,7 @@ public enum APIKeys {
     }
 
     public static func hash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        sha256Hex(Data(key.utf8))
     }
 }
 
