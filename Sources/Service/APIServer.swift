@@ -25,6 +25,8 @@ public struct ServiceConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(60)
     /// On SIGTERM: how long in-flight requests may take before the server closes them.
     public var shutdownGrace: Duration = .seconds(10)
+    /// How long a presigned S3 URL (direct upload, asset download) stays valid.
+    public var presignedLifetime: Duration = .seconds(900)
     /// Where uploads are written before they go to the object store.
     public var scratch = NSTemporaryDirectory()
     /// Values that must never be logged or answered (keys and passwords of the environment).
@@ -45,6 +47,7 @@ public struct APIServer: Sendable {
     let logger: Logger
     let limiter: RateLimiter
     let events: EventWakeups
+    let enqueuer: EnqueueCoalescer
 
     package init(store: any ServiceStore, storage: any ObjectStorage, configuration: ServiceConfiguration,
                  registry: PrometheusCollectorRegistry, logger: Logger) {
@@ -55,6 +58,7 @@ public struct APIServer: Sendable {
         self.logger = logger
         self.limiter = RateLimiter(rate: configuration.rateLimit, burst: configuration.rateBurst)
         self.events = EventWakeups()
+        self.enqueuer = EnqueueCoalescer(store: store)
         let events = self.events
         store.onEvents { events.wake() }
     }

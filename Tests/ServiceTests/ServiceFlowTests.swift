@@ -28,6 +28,8 @@ struct ServiceFlowTests {
         #expect(job["trigger"] as? String == "api")
         let progress = try #require(job["progress"] as? [String: Any])
         #expect(progress["fraction"] as? Double == 1)
+        // Seconds of speech made, where the workflow knows them.
+        #expect((progress["audio_seconds_done"] as? Double ?? 0) > 0.5, "\(progress)")
         let steps = try #require(job["steps"] as? [[String: Any]])
         #expect(steps.count >= 4 && steps.allSatisfy { $0["status"] as? String == "succeeded" })
 
@@ -113,6 +115,10 @@ struct ServiceFlowTests {
         #expect(job.status == 202, "\(job.text)")
         let done = try await server.waitForJob(try #require(try job.object()["id"] as? String), key: key, timeout: .seconds(300))
         #expect(done["status"] as? String == "succeeded", "\(done["error"] ?? "")")
+        // Both recordings' seconds, transcribed.
+        let progress = try #require(done["progress"] as? [String: Any])
+        let total = progress["audio_seconds_total"] as? Double ?? 0
+        #expect(total > 5 && progress["audio_seconds_done"] as? Double == total, "\(progress)")
         let assets = done["assets"] as? [[String: Any]] ?? []
         for name in ["transcript.txt", "captions.vtt"] {
             let asset = try #require(assets.first { $0["name"] as? String == name }, "\(name) among \(assets.map { $0["name"] ?? "" })")

@@ -14,6 +14,11 @@ public protocol ServiceStore: JobStore {
     func key(hash: String) async throws -> APIKeyRecord?
 
     // MARK: Tenants' jobs
+    /// Enqueues every request in one transaction (one commit for all: how the API carries many
+    /// concurrent POSTs). A request refused on its own (a key conflict, invalid input) gets its
+    /// error and the others go on; a database failure throws for all.
+    func enqueue(each requests: [EnqueueRequest], source: String) async throws -> [Result<EnqueueResult, StoreError>]
+
     func job(_ id: UUID, tenant: String) async throws -> Job?
     func jobs(_ query: JobQuery) async throws -> [Job]
     /// A job's events, `limit` of them after (ascending) or before (descending) the cursor id.

@@ -27,12 +27,16 @@ extension APIServer {
     }
 
     /// The asset's bytes, honouring one `Range` (so a browser can seek in audio). Local files are
-    /// read where they are; objects in S3 are fetched to scratch first and removed once open.
+    /// read where they are; an object in S3 is a redirect to a presigned GET URL (valid
+    /// `presignedLifetime`), so the bytes go from the bucket to the client, Range and all.
     private func assetContent(_ asset: Asset, _ request: Request, _ context: APIContext) async throws -> Response {
         let path: String
         var temporary = false
         if let url = URL(string: asset.uri), url.isFileURL {
             path = url.path
+        } else if let key = objectKey(asset.uri),
+                  let url = try storage.presignedURL(method: "GET", key: key, headers: [], expires: configuration.presignedLifetime) {
+            return Response(status: .found, headers: [.location: url, .cacheControl: "private, no-store"])
         } else if let key = objectKey(asset.uri) {
             path = configuration.scratch + "/asset-" + UUID().uuidString
             try await storage.get(key: key, to: path)

@@ -68,6 +68,16 @@ enum Views {
                     "error": object(step.error)]
         }
         view["assets"] = assets.map(asset)
+        if var progress = view["progress"] as? [String: Any], ["narrate", "transcribe"].contains(job.workflow) {
+            let audio = JobProgress(job: job, steps: steps)
+            if job.workflow == "narrate" {
+                progress["audio_seconds_done"] = audio.audioNarrated
+            } else {
+                progress["audio_seconds_done"] = audio.audioTranscribed
+                progress["audio_seconds_total"] = audio.audioToTranscribe > 0 ? audio.audioToTranscribe : NSNull()
+            }
+            view["progress"] = progress
+        }
         if job.status.isFinal, job.status != .cancelled {
             view["duration_seconds"] = job.finishedAt.map { $0.timeIntervalSince(job.createdAt) } ?? NSNull()
         }

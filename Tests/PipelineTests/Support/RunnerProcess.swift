@@ -26,8 +26,8 @@ final class RunnerProcess: @unchecked Sendable {
     /// An empty `databaseURL` leaves DATABASE_URL unset; `directory` is the working folder;
     /// `standardInput`: a file the process reads as its standard input.
     init(_ arguments: [String], databaseURL: String, directory: String? = nil, environment extra: [String: String] = [:],
-         standardInput: URL? = nil) throws {
-        process.executableURL = try Self.executable()
+         standardInput: URL? = nil, executable: URL? = nil) throws {
+        process.executableURL = try executable ?? Self.executable()
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = databaseURL.isEmpty ? nil : databaseURL
@@ -41,6 +41,11 @@ final class RunnerProcess: @unchecked Sendable {
         process.standardError = log
         if let standardInput { process.standardInput = try FileHandle(forReadingFrom: standardInput) }
         try process.run()
+    }
+
+    /// Another program (curl, …) run the same way, its output in the log.
+    static func command(_ path: String, _ arguments: [String]) throws -> RunnerProcess {
+        try RunnerProcess(arguments, databaseURL: "", executable: URL(fileURLWithPath: path))
     }
 
     /// `runner worker` with short timings for tests.

@@ -31,15 +31,18 @@ struct TestServer: Sendable {
     let output: String
     let task: Task<Void, any Error>
 
-    static func start(_ kind: StoreKind) async throws -> TestServer {
+    /// - Parameter output: the output store (default: a new folder); `s3://BUCKET/PREFIX` uses
+    ///   the test S3 server (AWS_ENDPOINT_URL).
+    static func start(_ kind: StoreKind, output: String? = nil) async throws -> TestServer {
         let folder = scratchDirectory()
         let url: String
         switch kind {
         case .sqlite: url = "sqlite:" + folder.appendingPathComponent("state.sqlite").path
         case .postgres: url = try await freshPostgresSchema()
         }
-        let output = folder.appendingPathComponent("out").path
-        var options = ServeOptions(databaseURL: url, output: output, endpoint: nil, embeddedWorker: true)
+        let output = output ?? folder.appendingPathComponent("out").path
+        let endpoint = output.hasPrefix("s3://") ? ProcessInfo.processInfo.environment["AWS_ENDPOINT_URL"] : nil
+        var options = ServeOptions(databaseURL: url, output: output, endpoint: endpoint, embeddedWorker: true)
         options.service.port = 0
         options.service.rateLimit = 0
         options.worker.concurrency = 2

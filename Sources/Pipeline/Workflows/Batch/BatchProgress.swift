@@ -30,15 +30,15 @@ package struct BatchProgress: Sendable {
 }
 
 /// One job's share of `BatchProgress`, read from its job row and its steps' checkpointed outputs.
-struct JobProgress {
+package struct JobProgress {
     var status: JobStatus
     var stepsDone = 0
     var stepsTotal = 0
-    var audioTranscribed = 0.0
-    var audioToTranscribe = 0.0
-    var audioNarrated = 0.0
+    package var audioTranscribed = 0.0
+    package var audioToTranscribe = 0.0
+    package var audioNarrated = 0.0
 
-    init(job: Job, steps: [StepRecord]) {
+    package init(job: Job, steps: [StepRecord]) {
         status = job.status
         stepsDone = job.stepsDone
         stepsTotal = job.stepsTotal

@@ -30,6 +30,11 @@ package protocol ObjectStorage: Sendable {
 
     /// The URI recorded in manifests and assets: `s3://bucket/key` or `file:///dir/key`.
     func uri(for key: String) -> String
+
+    /// A URL through which a client may send `method` (`GET` or `PUT`) for `key` directly to the
+    /// store, without our credentials, until `expires`; with exactly `headers`. Nil when the
+    /// store has no such URLs (a local folder).
+    func presignedURL(method: String, key: String, headers: [(name: String, value: String)], expires: Duration) throws -> String?
 }
 
 extension ObjectStorage {

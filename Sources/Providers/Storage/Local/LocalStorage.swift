@@ -94,6 +94,11 @@ package struct LocalStorage: ObjectStorage {
 
     package func uri(for key: String) -> String { URL(fileURLWithPath: dataPath(key)).absoluteString }
 
+    /// A folder has no URLs of its own: clients go through the API.
+    package func presignedURL(method: String, key: String, headers: [(name: String, value: String)], expires: Duration) throws -> String? {
+        nil
+    }
+
     // MARK: Internals (run on a dedicated thread)
 
     /// Writes an object through a temporary file unless an identical one is there already.

@@ -37,6 +37,13 @@ package struct S3Storage: ObjectStorage {
 
     package func uri(for key: String) -> String { "s3://\(bucket)/\(objectKey(key))" }
 
+    package func presignedURL(method: String, key: String, headers: [(name: String, value: String)], expires: Duration) throws -> String? {
+        try ObjectKey.validate(key)
+        let signer = SigV4Signer(credentials: configuration.credentials, region: configuration.region)
+        return signer.presignS3(method: method, target: configuration.endpoint.target(bucket: bucket, key: objectKey(key)),
+                                headers: headers, expires: expires)
+    }
+
     package func put(file path: String, key: String, options: PutOptions) async throws -> PutResult {
         try ObjectKey.validate(key)
         let (sha256, size) = try await runOnDedicatedThread(name: "storage") { try FileDigest.sha256(path: path) }

@@ -127,6 +127,31 @@ package struct SigV4Signer: Sendable {
         return all
     }
 
+    /// A presigned URL (SigV4 query signing): anyone holding it may send `method` to `target`
+    /// until it expires, with exactly the `headers` given (signed with `host`), and no
+    /// `Authorization` header. The payload is not signed (`UNSIGNED-PAYLOAD`).
+    package func presignS3(
+        method: String, target: S3Endpoint.Target, headers: [(name: String, value: String)] = [],
+        expires: Duration, date: Date = Date()
+    ) -> String {
+        let amzDate = Self.amzDate(date)
+        let signedHeaders = [("host", target.hostHeader)] + headers
+        var query: [(name: String, value: String)] = [
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+            ("X-Amz-Credential", "\(credentials.accessKeyID)/\(scope(dateStamp: String(amzDate.prefix(8))))"),
+            ("X-Amz-Date", amzDate),
+            ("X-Amz-Expires", String(max(1, min(604_800, expires.components.seconds)))),
+            ("X-Amz-SignedHeaders", Self.canonicalHeaders(signedHeaders).signed),
+        ]
+        if let token = credentials.sessionToken { query.append(("X-Amz-Security-Token", token)) }
+        let request = Request(method: method, canonicalURI: target.canonicalURI, query: query, headers: signedHeaders,
+                              payloadHash: Self.unsignedPayload)
+        let signature = signature(stringToSign: stringToSign(canonicalRequest: Self.canonicalRequest(request), amzDate: amzDate),
+                                  amzDate: amzDate)
+        query.append(("X-Amz-Signature", signature))
+        return target.url + "?" + Self.canonicalQuery(query)
+    }
+
     /// `YYYYMMDD'T'HHMMSS'Z'` in UTC.
     package static func amzDate(_ date: Date) -> String {
         var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
