@@ -29,6 +29,8 @@ public struct ServiceConfiguration: Sendable {
     public var presignedLifetime: Duration = .seconds(900)
     /// Where uploads are written before they go to the object store.
     public var scratch = NSTemporaryDirectory()
+    /// Which hosts a job's `url` input may name (public addresses, plus the operator's allow-list).
+    package var outboundPolicy = OutboundURLPolicy.fromEnvironment()
     /// Values that must never be logged or answered (keys and passwords of the environment).
     public var secrets: [String] = []
 

@@ -41,6 +41,7 @@ package func runService(_ options: ServeOptions, registry: PrometheusCollectorRe
         options.service.secrets = secretValues(databaseURL: options.databaseURL)
         var services = try WorkflowServices.forOutput(options.output, endpoint: options.endpoint, logger: logger).services
         // The offline recogniser, started on first use by the embedded worker, stopped at exit.
+        services.outboundPolicy = options.service.outboundPolicy
         if options.embeddedWorker {
             services.localWhisper = LocalWhisperInstallation.find().map { LocalWhisperEngine(installation: $0, logger: logger) }
         }

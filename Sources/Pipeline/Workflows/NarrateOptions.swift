@@ -21,6 +21,8 @@ package struct NarrateInput: Codable, Sendable {
     package var loudnessTarget: Double?
     /// `--segments N`: Gemini proposes about N titled sections, each narrated as a chapter (nil: off).
     package var segments: Int?
+    /// A URL the job downloads first (`fetch_url`) into `sourceKey`.
+    package var sourceURL: String?
 
     package init(sourceKey: String, name: String, engine: String? = nil, voice: String? = nil, maxInputChars: Int? = nil,
                  segmentChars: Int? = nil, chapterPause: Double? = nil, style: String? = nil, loudnessTarget: Double? = nil, segments: Int? = nil) {
@@ -39,7 +41,7 @@ package struct NarrateInput: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case sourceKey = "source_key", name, engine, voice
         case maxInputChars = "max_input_chars", segmentChars = "segment_chars", chapterPause = "chapter_pause", style
-        case loudnessTarget = "loudness_target", segments
+        case loudnessTarget = "loudness_target", segments, sourceURL = "source_url"
     }
 
     static let defaultMaxInputChars = 500_000

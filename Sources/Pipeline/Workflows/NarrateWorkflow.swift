@@ -28,7 +28,11 @@ struct NarrateWorkflow: Workflow {
             },
         ]
         steps += NarrationScript.steps(options: options, services: services)
-        let stepNames = ["extract_text"] + NarrationScript.stepNames(options) + ["synthesize", "assemble", "publish"]
+        if let url = options.sourceURL {
+            steps.insert(SourceDownload.step(url: url, key: options.sourceKey, name: options.name, accepts: .text, services: services), at: 0)
+        }
+        let stepNames = (options.sourceURL == nil ? [] : [SourceDownload.stepName])
+            + ["extract_text"] + NarrationScript.stepNames(options) + ["synthesize", "assemble", "publish"]
         steps += [
             .fanOut("synthesize", concurrency: options.concurrency(services)) { context in
                 try context.require("segment", as: SegmentPlan.self).segments.map { try JSON(encoding: $0) }

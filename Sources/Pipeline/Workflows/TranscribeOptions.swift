@@ -21,6 +21,8 @@ package struct TranscribeInput: Codable, Sendable {
     package var chunkConcurrency: Int?
     /// Captions also translated into this language (Gemini), e.g. `fr`.
     package var translateTo: String?
+    /// A URL the job downloads first (`fetch_url`) into `sourceKey`.
+    package var sourceURL: String?
 
     package init(sourceKey: String, name: String, transcriber: String? = nil, language: String? = nil,
                  chunkSeconds: Double? = nil, summarize: Bool? = nil, parts: [SourcePart]? = nil, chunkConcurrency: Int? = nil,
@@ -39,7 +41,7 @@ package struct TranscribeInput: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case sourceKey = "source_key", name, transcriber, language
         case chunkSeconds = "chunk_seconds", summarize, parts, chunkConcurrency = "chunk_concurrency"
-        case translateTo = "translate_to"
+        case translateTo = "translate_to", sourceURL = "source_url"
     }
 
     /// The files to transcribe, in order.

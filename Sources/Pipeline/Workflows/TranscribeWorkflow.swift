@@ -75,6 +75,10 @@ struct TranscribeWorkflow: Workflow {
                 names.append("translate")
             }
         }
+        if let url = options.sourceURL {
+            steps.insert(SourceDownload.step(url: url, key: options.sourceKey, name: options.name, accepts: .media, services: services), at: 0)
+            names.insert(SourceDownload.stepName, at: 0)
+        }
         let stepNames = names
         steps.append(.step("publish", after: names) { context in
             try JSON(encoding: try await Self.publish(options: options, steps: stepNames + ["publish"], services: services, context: context))

@@ -22,6 +22,9 @@ package struct WorkflowServices: Sendable {
     /// The local transcription engine (`transcriber: local`), started by its first job; the
     /// runner that made it shuts it down. Nil: not installed.
     package var localWhisper: LocalWhisperEngine?
+    /// Which hosts a job's `url` input may be fetched from (public addresses, plus the
+    /// operator's allow-list).
+    package var outboundPolicy = OutboundURLPolicy.fromEnvironment()
 
     /// - Parameter providers: the process's clients; nil builds them here from `environment`.
     package init(storage: any ObjectStorage, environment: ProviderEnvironment = ProviderEnvironment(), logger: Logger,

@@ -110,6 +110,12 @@ extension APIServer {
             if try await storage.head(key: key) == nil { _ = try await storage.put(bytes: bytes, key: key) }
             document["source_key"] = key
             document["name"] = name
+        case .url(let url, let name):
+            // Checked now (a clear 422) and again by the worker before it connects: DNS can change.
+            do { _ = try await configuration.outboundPolicy.check(url) } catch { throw Problem.invalid("input.url: \(error)") }
+            document["source_url"] = url
+            document["source_key"] = "inputs/url-\(Self.digest([tenant, url]).prefix(32))/\(name)"
+            document["name"] = name
         case .upload(let sessionID, let files):
             guard let session = try await store.uploadSession(sessionID, tenant: tenant) else {
                 throw Problem.invalid("input.upload_id: upload session \(Views.id(sessionID)) does not exist")
@@ -254,6 +260,8 @@ struct JobRequest {
     enum Source {
         case text(String, name: String)
         case upload(UUID, files: [String])
+        /// Fetched by the worker as the job's first step (`fetch_url`).
+        case url(String, name: String)
     }
     static let workflows = ["narrate", "transcribe"]
     static let maxNameBytes = 200
@@ -301,10 +309,15 @@ struct JobRequest {
             if let many = input["files"] as? [String] { files += many }
             guard !files.isEmpty else { throw Problem.invalid("input: name the uploaded file (file) or files (files)") }
             source = .upload(id, files: files)
-        } else if input["url"] != nil {
-            throw Problem.invalid("input.url: not supported by this server yet; upload the file (POST /v1/uploads) instead")
+        } else if let url = input["url"] {
+            guard let url = url as? String, url.utf8.count <= 2048 else { throw Problem.invalid("input.url: must be a URL of at most 2048 bytes") }
+            do { _ = try OutboundURLPolicy.parse(url) } catch { throw Problem.invalid("input.url: \(error)") }
+            let fromPath = URLComponents(string: url)?.path.split(separator: "/").last.map { String($0).removingPercentEncoding ?? String($0) }
+            let name = input["name"] as? String ?? fromPath.flatMap { Self.validName($0) ? $0 : nil } ?? (workflow == "narrate" ? "download.txt" : "download")
+            guard Self.validName(name) else { throw Problem.invalid("input.name: must be a plain file name such as talk.mp3") }
+            source = .url(url, name: name)
         } else {
-            throw Problem.invalid("input: must hold text, or upload_id and file")
+            throw Problem.invalid("input: must hold text, upload_id and file, or url")
         }
         let options = object["options"] ?? [String: Any]()
         guard let options = options as? [String: Any] else { throw Problem.invalid("options: must be an object") }

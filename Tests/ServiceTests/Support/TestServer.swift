@@ -33,7 +33,8 @@ struct TestServer: Sendable {
 
     /// - Parameter output: the output store (default: a new folder); `s3://BUCKET/PREFIX` uses
     ///   the test S3 server (AWS_ENDPOINT_URL).
-    static func start(_ kind: StoreKind, output: String? = nil) async throws -> TestServer {
+    /// - Parameter configure: changes the options before the server starts.
+    static func start(_ kind: StoreKind, output: String? = nil, configure: (inout ServeOptions) -> Void = { _ in }) async throws -> TestServer {
         let folder = scratchDirectory()
         let url: String
         switch kind {
@@ -47,6 +48,7 @@ struct TestServer: Sendable {
         options.service.rateLimit = 0
         options.worker.concurrency = 2
         options.worker.pollInterval = .milliseconds(100)
+        configure(&options)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "test.serve")
         logger.logLevel = .warning
