@@ -182,17 +182,18 @@ import Testing
         // Another tenant's call sees none of them.
         #expect((try await server.request("POST", "/v1/tasks/process-pending", key: other).object()["jobs"] as? [Any])?.isEmpty == true)
 
-        let answers = try await withThrowingTaskGroup(of: [[String: Any]].self) { group in
+        let bodies = try await withThrowingTaskGroup(of: HTTPAnswer.self) { group in
             for _ in 0..<4 {
-                group.addTask {
-                    let answer = try await server.request("POST", "/v1/tasks/process-pending", key: key)
-                    #expect(answer.status == 200, "\(answer.text)")
-                    return try answer.object()["jobs"] as? [[String: Any]] ?? []
-                }
+                group.addTask { try await server.request("POST", "/v1/tasks/process-pending", key: key) }
             }
-            var all: [[String: Any]] = []
-            for try await jobs in group { all += jobs }
+            var all: [HTTPAnswer] = []
+            for try await answer in group { all.append(answer) }
             return all
+        }
+        var answers: [[String: Any]] = []
+        for answer in bodies {
+            #expect(answer.status == 200, "\(answer.text)")
+            answers += try answer.object()["jobs"] as? [[String: Any]] ?? []
         }
         #expect(answers.count == 3, "\(answers.count) jobs for 3 sessions")
         let uploadIDs = answers.compactMap { ($0["metadata"] as? [String: Any])?["upload_id"] as? String }

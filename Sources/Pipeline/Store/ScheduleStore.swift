@@ -95,7 +95,7 @@ public struct Schedule: Sendable {
         // window that holds the times fired.
         let wanted = catchUp == .last ? 1 : Self.maxCatchUp
         var missed: [Date] = []
-        for window in [3600.0, 86_400, 32 * 86_400, 400 * 86_400, 11 * 365 * 86_400] {
+        for window: TimeInterval in [3600, 86_400, 32 * 86_400, 400 * 86_400, 11 * 365 * 86_400] {
             let windowStart = cutoff.addingTimeInterval(-window)
             let fromFirst = windowStart <= first
             var t: Date? = fromFirst ? first : expression.next(after: windowStart, in: zone)

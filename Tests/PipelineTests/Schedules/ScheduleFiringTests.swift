@@ -36,7 +36,7 @@ import Testing
         case .all: missed
         }
         #expect(fired.map(\.fireTime) == expected)
-        #expect(fired.allSatisfy(\.created))
+        #expect(fired.allSatisfy { $0.created })
 
         let saved = try #require(try await store.schedule(schedule.id, tenant: "acme"))
         #expect(saved.nextFireAt == latest.addingTimeInterval(86_400), "the next fire time is the next one in the future")
