@@ -152,3 +152,11 @@ extension HTTPField.Name {
     static let webhookTimestamp = HTTPField.Name("webhook-timestamp")!
     static let webhookSignature = HTTPField.Name("webhook-signature")!
 }
+
+/// What `runner hooks` needs of the service's hook rules.
+package enum HookAdmin {
+    package static func generateSecret() -> String { StandardWebhooks.generateSecret() }
+    package static func validName(_ name: String) -> Bool { APIServer.validHookName(name) }
+    package static var inputFields: Set<String> { APIServer.hookInputFields }
+    package static var workflows: [String] { JobRequest.workflows }
+}

@@ -60,11 +60,3 @@ enum StandardWebhooks {
         Data("\(id).\(timestamp).".utf8) + body
     }
 }
-
-/// What `runner hooks` needs of the service's hook rules.
-package enum HookAdmin {
-    package static func generateSecret() -> String { StandardWebhooks.generateSecret() }
-    package static func validName(_ name: String) -> Bool { APIServer.validHookName(name) }
-    package static var inputFields: Set<String> { APIServer.hookInputFields }
-    package static var workflows: [String] { JobRequest.workflows }
-}
