@@ -62,7 +62,7 @@ extension SQLJobStore: TriggerStore {
         !(try await backend.single("DELETE FROM schedules WHERE id = $1 AND tenant = $2 RETURNING id", [.uuid(id), .text(tenant)])).isEmpty
     }
 
-    func fireDueSchedules(limit: Int) async throws -> [ScheduleFire] {
+    func fireDueSchedules(limit: Int, source: String) async throws -> [ScheduleFire] {
         // A plain read first: most ticks find nothing due, and then take no write lock (SQLite).
         let due = try await backend.single("SELECT id FROM schedules WHERE paused = 0 AND next_fire_at <= {now} LIMIT 1", [])
         guard !due.isEmpty else { return [] }
@@ -88,7 +88,7 @@ extension SQLJobStore: TriggerStore {
                     request.metadata = try JSON(encoding: ["schedule_id": schedule.id.uuidString.lowercased(),
                                                            "fire_time": time.formatted(.iso8601)])
                     let key = "schedule:\(schedule.id.uuidString.lowercased()):\(ms)"
-                    let result = try Self.insertOne(c, request, key: key, source: "scheduler")
+                    let result = try Self.insertOne(c, request, key: key, source: source)
                     fired.append(ScheduleFire(scheduleID: schedule.id, fireTime: time, jobID: result.jobID, created: result.created))
                 }
                 try c.query("UPDATE schedules SET next_fire_at = $2, last_fired_at = COALESCE($3, last_fired_at) WHERE id = $1",

@@ -8,11 +8,14 @@ import ServiceLifecycle
 public struct ScheduleTicker: Service, Sendable {
     let store: any TriggerStore
     let interval: Duration
+    /// Written as the source of the `job.enqueued` events of the jobs it fires.
+    let source: String
     let logger: Logger
 
-    public init(store: any TriggerStore, interval: Duration = .seconds(1), logger: Logger) {
+    public init(store: any TriggerStore, interval: Duration = .seconds(1), source: String, logger: Logger) {
         self.store = store
         self.interval = interval
+        self.source = source
         self.logger = logger
     }
 
@@ -25,7 +28,9 @@ public struct ScheduleTicker: Service, Sendable {
     public func tickLoop() async {
         while !Task.isCancelled {
             await tick()
-            try? await Task.sleep(for: interval)
+            // Jittered (±25 %), so the processes' ticks drift apart and the firing is spread
+            // over them rather than always won by the one whose phase comes first.
+            try? await Task.sleep(for: interval * Double.random(in: 0.75...1.25))
         }
     }
 
@@ -33,7 +38,7 @@ public struct ScheduleTicker: Service, Sendable {
     @discardableResult
     public func tick() async -> Int {
         do {
-            let fired = try await store.fireDueSchedules(limit: 50)
+            let fired = try await store.fireDueSchedules(limit: 50, source: source)
             let created = fired.filter(\.created)
             if !created.isEmpty {
                 Counter(label: "runner_schedule_fires_total").increment(by: created.count)

@@ -174,7 +174,8 @@ public protocol TriggerStore: JobStore {
     /// Fires every due schedule not locked by another process: one job per fire time, inserted
     /// with the schedule's new `next_fire_at` in one transaction, with the unique key
     /// `schedule:<id>:<fire time ms>` (so a fire time enqueues at most one job, whoever fires it).
-    func fireDueSchedules(limit: Int) async throws -> [ScheduleFire]
+    /// `source` names the process in the jobs' `job.enqueued` events.
+    func fireDueSchedules(limit: Int, source: String) async throws -> [ScheduleFire]
 
     // MARK: Hooks
     /// - Throws: `StoreError` `.conflict` when the name is taken (by any tenant).

@@ -152,7 +152,7 @@ public final class Worker: Service, Sendable {
             group.addTask { await self.heartbeatLoop() }
             group.addTask { await self.rescueLoop() }
             if let interval = self.configuration.scheduleTick, let triggers = self.store as? any TriggerStore {
-                let ticker = ScheduleTicker(store: triggers, interval: interval, logger: self.logger)
+                let ticker = ScheduleTicker(store: triggers, interval: interval, source: "scheduler:\(self.configuration.workerID)", logger: self.logger)
                 group.addTask { await ticker.tickLoop() }
             }
         }
