@@ -26,5 +26,7 @@ struct Runner: AsyncParsableCommand {
             LoudnessCommand.self,
             ServeCommand.self,
             KeysCommand.self,
+            SchedulesCommand.self,
+            HooksCommand.self,
         ])
 }

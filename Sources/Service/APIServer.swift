@@ -66,7 +66,9 @@ public struct APIServer: Sendable {
     }
 
     /// Every route of the API, as the OpenAPI document names them (the tests compare the two).
-    var routes: [APIRoute] { operationRoutes + jobRoutes + eventRoutes + assetRoutes + uploadRoutes }
+    var routes: [APIRoute] {
+        operationRoutes + jobRoutes + eventRoutes + assetRoutes + uploadRoutes + scheduleRoutes + hookRoutes + taskRoutes
+    }
 
     /// The paths and methods served, as `METHOD /path` (OpenAPI path templates).
     package var routeList: [String] { routes.map { "\($0.method.rawValue) \($0.path)" } }

@@ -52,6 +52,9 @@ package func runService(_ options: ServeOptions, registry: PrometheusCollectorRe
             var workflows = WorkflowRegistry.builtIn
             workflows.registerMediaWorkflows(services)
             group.append(.init(service: Worker(store: store, registry: workflows, configuration: options.worker, logger: logger)))
+        } else if let triggers = store as? any TriggerStore {
+            // The embedded worker fires schedules itself; without one the server does.
+            group.append(.init(service: ScheduleTicker(store: triggers, source: "scheduler:serve-\(getpid())", logger: logger)))
         }
         group.append(.init(service: api.application(onRunning: onRunning)))
         // Last in the list, so it hears the shutdown first: open event streams end before the

@@ -130,6 +130,7 @@ enum Migrations {
                 "ALTER TABLE uploads ADD COLUMN size BIGINT",
                 "ALTER TABLE uploads ADD COLUMN sha256 TEXT",
             ]),
+            (7, triggers(dialect, uuid: uuid)),
         ].sorted { $0.version < $1.version }
     }
 
@@ -192,5 +193,48 @@ enum Migrations {
             ]
         }
         return statements
+    }
+
+    /// Inbound triggers: cron schedules (a fire time's job carries the unique key
+    /// `schedule:<id>:<ms>`, so it is enqueued once whoever fires it), named inbound webhooks
+    /// (their names are unique across tenants: the name is the URL), and the job started from
+    /// an upload session (`POST /v1/tasks/process-pending` enqueues sessions without one).
+    private static func triggers(_ dialect: Dialect, uuid: String) -> [String] {
+        let json = dialect == .postgres ? "JSONB" : "TEXT"
+        return [
+            """
+            CREATE TABLE schedules (
+              id \(uuid) PRIMARY KEY,
+              tenant TEXT NOT NULL,
+              cron TEXT NOT NULL,
+              timezone TEXT NOT NULL,
+              workflow TEXT NOT NULL,
+              input \(json) NOT NULL,
+              options \(json) NOT NULL,
+              job_input \(json) NOT NULL,
+              catch_up TEXT NOT NULL DEFAULT 'last',
+              paused INTEGER NOT NULL DEFAULT 0,
+              next_fire_at BIGINT,
+              last_fired_at BIGINT,
+              created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX schedules_tenant ON schedules (tenant, created_at)",
+            "CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE paused = 0",
+            """
+            CREATE TABLE hooks (
+              id \(uuid) PRIMARY KEY,
+              tenant TEXT NOT NULL,
+              name TEXT NOT NULL UNIQUE,
+              secret TEXT NOT NULL,
+              workflow TEXT NOT NULL,
+              mapping \(json) NOT NULL,
+              options \(json) NOT NULL,
+              created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX hooks_tenant ON hooks (tenant, name)",
+            "ALTER TABLE upload_sessions ADD COLUMN job_id \(uuid)",
+        ]
     }
 }

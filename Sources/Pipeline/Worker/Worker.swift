@@ -151,6 +151,10 @@ public final class Worker: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.heartbeatLoop() }
             group.addTask { await self.rescueLoop() }
+            if let interval = self.configuration.scheduleTick, let triggers = self.store as? any TriggerStore {
+                let ticker = ScheduleTicker(store: triggers, interval: interval, source: "scheduler:\(self.configuration.workerID)", logger: self.logger)
+                group.addTask { await ticker.tickLoop() }
+            }
         }
     }
 

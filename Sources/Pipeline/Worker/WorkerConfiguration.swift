@@ -24,6 +24,8 @@ public struct WorkerConfiguration: Sendable {
     public var completionDelay: Duration = .milliseconds(2)
     /// Written into `locked_by` and every event's source.
     public var workerID: String = WorkerConfiguration.makeWorkerID()
+    /// How often the worker fires due schedules (nil: never; `ScheduleTicker`).
+    public var scheduleTick: Duration? = .seconds(1)
 
     public init() {}
 

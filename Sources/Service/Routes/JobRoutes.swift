@@ -82,6 +82,10 @@ extension APIServer {
             throw Problem(.unprocessableContent, "idempotency_key_reused",
                           "this Idempotency-Key was used with a different request body")
         }
+        if case .upload(let session, _) = body.source, let triggers = store as? any TriggerStore {
+            // The session has its job: `POST /v1/tasks/process-pending` leaves it alone.
+            try await triggers.linkUploadSession(session, job: result.jobID)
+        }
         guard let job = try await store.job(result.jobID, tenant: caller.tenant) else { throw Problem.notFound("job") }
         // A job created just now has no steps or assets yet: two reads fewer on the hot path.
         let view = result.created ? Views.jobDetail(job, steps: [], assets: []) : try await detail(job)
@@ -100,7 +104,7 @@ extension APIServer {
 
     /// The workflow's own input document: the source stored in the object store, the options
     /// checked by decoding them as the workflow does.
-    private func workflowInput(_ body: JobRequest, tenant: String) async throws -> JSON {
+    func workflowInput(_ body: JobRequest, tenant: String) async throws -> JSON {
         var document = body.options
         switch body.source {
         case .text(let text, let name):
