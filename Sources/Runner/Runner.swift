@@ -26,5 +26,6 @@ struct Runner: AsyncParsableCommand {
             LoudnessCommand.self,
             ServeCommand.self,
             KeysCommand.self,
+            WebhooksCommand.self,
         ])
 }

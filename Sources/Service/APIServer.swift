@@ -29,6 +29,10 @@ public struct ServiceConfiguration: Sendable {
     public var scratch = NSTemporaryDirectory()
     /// Values that must never be logged or answered (keys and passwords of the environment).
     public var secrets: [String] = []
+    /// Which webhook URLs a subscription may name (SSRF protection, `WEBHOOK_ALLOW_HOSTS`).
+    package var webhookPolicy = OutboundURLPolicy.fromEnvironment()
+    /// How long a rotated webhook secret keeps signing.
+    public var webhookSecretGrace: Duration = .seconds(24 * 3600)
 
     public init() {}
 
@@ -60,7 +64,7 @@ public struct APIServer: Sendable {
     }
 
     /// Every route of the API, as the OpenAPI document names them (the tests compare the two).
-    var routes: [APIRoute] { operationRoutes + jobRoutes + eventRoutes + assetRoutes + uploadRoutes }
+    var routes: [APIRoute] { operationRoutes + jobRoutes + eventRoutes + assetRoutes + uploadRoutes + webhookRoutes }
 
     /// The paths and methods served, as `METHOD /path` (OpenAPI path templates).
     package var routeList: [String] { routes.map { "\($0.method.rawValue) \($0.path)" } }

@@ -111,6 +111,8 @@ extension CurlTransfer {
         mime = nil
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
+        if let resolveList { curl_slist_free_all(resolveList) }
+        resolveList = nil
         if bodyFD >= 0 { close(bodyFD) }
         bodyFD = -1
         if outFD >= 0 { close(outFD) }

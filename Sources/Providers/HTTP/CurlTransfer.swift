@@ -13,6 +13,7 @@ final class CurlTransfer {
 
     var easy: UnsafeMutableRawPointer?
     var headerList: UnsafeMutablePointer<curl_slist>?
+    var resolveList: UnsafeMutablePointer<curl_slist>?
     var mime: OpaquePointer?
 
     // Request body source.
@@ -94,6 +95,10 @@ final class CurlTransfer {
             headerList = curl_slist_append(headerList, line)
         }
         _ = ccurl_setopt_ptr(easy, CURLOPT_HTTPHEADER, headerList)
+        if !request.pinnedAddresses.isEmpty {
+            for entry in request.pinnedAddresses { resolveList = curl_slist_append(resolveList, entry) }
+            try check(ccurl_setopt_ptr(easy, CURLOPT_RESOLVE, resolveList), "RESOLVE")
+        }
     }
 
     var isMultipart: Bool {

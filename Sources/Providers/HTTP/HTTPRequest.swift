@@ -17,6 +17,10 @@ package struct HTTPRequest: Sendable {
     /// re-sends a non-idempotent request after it may have reached the server (a Rev.ai job POST
     /// creates a billed job). Defaults to false for POST and PATCH, true otherwise.
     package var isIdempotent: Bool
+    /// Addresses to connect to instead of resolving the host again, as curl's `CURLOPT_RESOLVE`
+    /// entries `HOST:PORT:ADDRESS`: a URL checked against `OutboundURLPolicy` is fetched from
+    /// the addresses that were checked (a second DNS answer cannot point it elsewhere).
+    package var pinnedAddresses: [String] = []
 
     package init(
         method: String = "GET", url: String, headers: HTTPHeaders = [:], body: HTTPBody = .none,

@@ -31,7 +31,8 @@ struct TestServer: Sendable {
     let output: String
     let task: Task<Void, any Error>
 
-    static func start(_ kind: StoreKind) async throws -> TestServer {
+    /// - Parameter configure: changes the options before the server starts (e.g. the webhook allow-list).
+    static func start(_ kind: StoreKind, configure: (inout ServeOptions) -> Void = { _ in }) async throws -> TestServer {
         let folder = scratchDirectory()
         let url: String
         switch kind {
@@ -44,6 +45,7 @@ struct TestServer: Sendable {
         options.service.rateLimit = 0
         options.worker.concurrency = 2
         options.worker.pollInterval = .milliseconds(100)
+        configure(&options)
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "test.serve")
         logger.logLevel = .warning
