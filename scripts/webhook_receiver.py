@@ -14,6 +14,7 @@ Any other POST is a delivery: 401 when the signature does not verify with the fi
 else fail_status while the webhook-id has had fewer than fail_first attempts, else 204.
 """
 import json
+import signal
 import sys
 import threading
 import time
@@ -86,6 +87,8 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    # A parent that ignores SIGTERM (the test process does) passes that on: take it back.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(f"listening {server.server_address[1]}", flush=True)

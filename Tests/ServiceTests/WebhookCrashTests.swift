@@ -43,6 +43,13 @@ struct WebhookCrashTests {
         return process
     }
 
+    /// Polls until the process ended (SIGKILL after 30 s); Foundation's `waitUntilExit` was
+    /// seen to hang in this test process.
+    static func waitForExit(_ process: Process) async throws {
+        for _ in 0..<300 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     @Test func aWorkerKilledWhileDeliveringLosesNoEventAndDuplicatesKeepTheirWebhookID() async throws {
         let url = try await freshPostgresSchema()
         let store = try await openServiceStore(url: url, poolSize: 2)
@@ -65,14 +72,12 @@ struct WebhookCrashTests {
         let first = try Self.worker(databaseURL: url, log: log)
         _ = try await receiver.waitFor("the first deliveries") { $0.count >= 5 }
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        try await Self.waitForExit(first)
         let killedAt = try await receiver.log().count
         #expect(killedAt < count, "the worker was killed before it delivered everything (\(killedAt) requests)")
 
         let second = try Self.worker(databaseURL: url, log: log)
-        defer {
-            if second.isRunning { kill(second.processIdentifier, SIGKILL); second.waitUntilExit() }
-        }
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         let delivered = try await receiver.waitFor("every job.succeeded event") { entries in
             Set(entries.filter { $0.answered == 204 }.compactMap { $0.job["id"] as? String }).count == count
         }
@@ -85,7 +90,7 @@ struct WebhookCrashTests {
         #expect(idsByEvent.allSatisfy { $0.value == ["msg_\($0.key)_\(webhook.id)"] })
 
         kill(second.processIdentifier, SIGTERM)
-        second.waitUntilExit()
+        try await Self.waitForExit(second)
         let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
         #expect(!output.contains(String(secret.dropFirst(6))), "the secret never appears in the workers' logs")
         await store.close()

@@ -254,7 +254,9 @@ enum Migrations {
                 """
                 CREATE FUNCTION runner_webhook_outbox() RETURNS trigger LANGUAGE plpgsql AS $outbox$
                 BEGIN
-                  IF NOT EXISTS (SELECT 1 FROM webhook_subscriptions) THEN RETURN NULL; END IF;
+                  -- Depth > 1: the job.enqueued events this function writes itself (a statement
+                  -- trigger fires even for an INSERT of no rows, so without this it would recurse).
+                  IF pg_trigger_depth() > 1 OR NOT EXISTS (SELECT 1 FROM webhook_subscriptions) THEN RETURN NULL; END IF;
                   WITH matched AS (
                     SELECT DISTINCT s.webhook_id, e.id AS event_id, e.at, j.tenant
                     FROM new_events e

@@ -3,6 +3,9 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// scripts/webhook_receiver.py, started on a loopback port: verifies every delivery with the
 /// `standardwebhooks` package from PyPI (in .venv-test, installed by scripts/setup.sh) and
@@ -100,11 +103,10 @@ final class WebhookReceiver: @unchecked Sendable {
         }
     }
 
+    /// Kills the receiver (SIGKILL: a process started from the test process inherits its
+    /// ignored SIGTERM, which ServiceLifecycle set; Foundation reaps it, nothing waits here).
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit { stop() }
