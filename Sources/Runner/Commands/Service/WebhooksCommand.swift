@@ -32,7 +32,7 @@ struct WebhooksCommand: AsyncParsableCommand {
             do {
                 _ = try await OutboundURLPolicy.fromEnvironment().check(url)
             } catch {
-                throw ValidationError(error.description + " (WEBHOOK_ALLOW_HOSTS lists hosts exempt from this check)")
+                throw WebhooksCommand.failure(error.description + " (WEBHOOK_ALLOW_HOSTS lists hosts exempt from this check)")
             }
             let types = events.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let webhook = try await withServiceStore(store) {
@@ -84,7 +84,7 @@ struct WebhooksCommand: AsyncParsableCommand {
                 guard let current = try await store.webhook(id, tenant: nil),
                       let rotated = try await store.rotateWebhookSecret(id, tenant: current.tenant, secret: WebhookSignature.newSecret(),
                                                                         graceUntil: Date().addingTimeInterval(seconds))
-                else { throw ValidationError("no webhook \(id)") }
+                else { throw WebhooksCommand.failure("no webhook \(id)") }
                 return rotated
             }
             if json {
@@ -108,7 +108,7 @@ struct WebhooksCommand: AsyncParsableCommand {
                 guard let current = try await store.webhook(id, tenant: nil) else { return false }
                 return try await store.deleteWebhook(id, tenant: current.tenant)
             }
-            guard deleted else { throw ValidationError("no webhook \(id)") }
+            guard deleted else { throw WebhooksCommand.failure("no webhook \(id)") }
             print("deleted \(id)")
         }
     }
@@ -122,7 +122,7 @@ struct WebhooksCommand: AsyncParsableCommand {
 
         func run() async throws {
             let deliveries = try await withServiceStore(store) { store -> [WebhookDelivery] in
-                guard let current = try await store.webhook(id, tenant: nil) else { throw ValidationError("no webhook \(id)") }
+                guard let current = try await store.webhook(id, tenant: nil) else { throw WebhooksCommand.failure("no webhook \(id)") }
                 return try await store.deliveries(webhook: id, tenant: current.tenant, before: nil, limit: max(1, min(limit, 500)))
             }
             let format = Date.ISO8601FormatStyle()
@@ -139,6 +139,12 @@ struct WebhooksCommand: AsyncParsableCommand {
                       + "\t\(d.attempt.latencyMilliseconds.map { "\($0) ms" } ?? "-")\(d.attempt.error.map { "\t\($0)" } ?? "")")
             }
         }
+    }
+
+    /// Prints `message` on standard error; the command exits with status 1 (no usage text).
+    static func failure(_ message: String) -> ExitCode {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        return ExitCode(1)
     }
 
     static func view(_ w: Webhook) -> [String: Any] {
