@@ -7,7 +7,8 @@ Control (JSON bodies, on the same port):
     POST /_config {"secrets": ["whsec_..."], "fail_first": 3, "fail_status": 500, "delay_ms": 0}
         secrets: a delivery is accepted when it verifies with the first secret; each secret is
         also tried alone and the ones that verify are recorded ("verified_with").
-        fail_first: answer fail_status to the first N verified attempts of each webhook-id.
+        fail_first: answer fail_status to the first N verified attempts of each webhook-id,
+        with a Retry-After header when retry_after is set.
     GET /_log -> [{"webhook_id", "timestamp", "signature", "body", "verified_with", "answered"}]
 
 Any other POST is a delivery: 401 when the signature does not verify with the first secret,
@@ -23,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 lock = threading.Lock()
-config = {"secrets": [], "fail_first": 0, "fail_status": 500, "delay_ms": 0}
+config = {"secrets": [], "fail_first": 0, "fail_status": 500, "delay_ms": 0, "retry_after": None}
 log = []
 attempts = {}
 
@@ -34,8 +35,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def _answer(self, status, body=b""):
+    def _answer(self, status, body=b"", retry_after=None):
         self.send_response(status)
+        if retry_after is not None:
+            self.send_header("Retry-After", str(retry_after))
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -58,6 +61,7 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             secrets = list(config["secrets"])
             delay = config["delay_ms"]
+            retry_after = config["retry_after"]
         headers = {k.lower(): v for k, v in self.headers.items()}
         verified_with = []
         for index, secret in enumerate(secrets):
@@ -83,7 +87,7 @@ class Handler(BaseHTTPRequestHandler):
                 "verified_with": verified_with,
                 "answered": status,
             })
-        self._answer(status)
+        self._answer(status, retry_after=retry_after if status not in (204, 401) else None)
 
 
 def main():

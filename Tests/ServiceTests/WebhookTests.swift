@@ -123,6 +123,25 @@ struct WebhookTests {
         receiver.stop()
     }
 
+    @Test func retryAfterOn429ReplacesTheBackOff() async throws {
+        let receiver = try await WebhookReceiver()
+        // A schedule stretched a thousandfold (the first retry after ~83 min): only the
+        // receiver's `Retry-After: 1` can bring the second attempt within the test's wait.
+        let server = try await TestServer.start(.sqlite) { options in
+            options.webhooks = WebhookSettings(policy: OutboundURLPolicy(allowedHosts: ["127.0.0.1"]), retryScale: 1000)
+            options.service.webhookPolicy = options.webhooks.policy
+        }
+        defer { Task { await server.stop() } }
+        let key = try await server.key(tenant: "acme")
+        let (_, secret) = try await Self.subscribe(server, key: key, url: receiver.url, events: ["job.succeeded"])
+        try await receiver.configure(secrets: [secret], failFirst: 1, failStatus: 429, retryAfter: "1")
+        _ = try await Self.enqueueNoop(server, tenant: "acme", tag: "throttled")
+        let log = try await receiver.waitFor("the attempt after Retry-After") { $0.contains { $0.answered == 204 } }
+        #expect(log.map(\.answered) == [429, 204])
+        #expect(Set(log.map(\.webhookID)).count == 1)
+        receiver.stop()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func rotationSignsWithBothSecretsDuringTheGracePeriodOnly(_ kind: StoreKind) async throws {
         let receiver = try await WebhookReceiver()

@@ -67,11 +67,13 @@ final class WebhookReceiver: @unchecked Sendable {
 
     /// Which secrets to verify with (the first decides 401), and how many attempts of each
     /// webhook-id to fail first.
-    func configure(secrets: [String], failFirst: Int = 0, failStatus: Int = 500, delayMilliseconds: Int = 0) async throws {
+    func configure(secrets: [String], failFirst: Int = 0, failStatus: Int = 500, delayMilliseconds: Int = 0,
+                   retryAfter: String? = nil) async throws {
         var request = URLRequest(url: URL(string: base + "/_config")!)
         request.httpMethod = "POST"
         request.httpBody = try JSONSerialization.data(withJSONObject: [
             "secrets": secrets, "fail_first": failFirst, "fail_status": failStatus, "delay_ms": delayMilliseconds,
+            "retry_after": retryAfter ?? NSNull(),
         ] as [String: Any])
         _ = try await URLSession.shared.data(for: request)
     }
