@@ -292,8 +292,9 @@ enum Migrations {
         case .sqlite:
             // Per row (SQLite has no statement triggers). Its own INSERT into events does not
             // fire it again (recursive triggers are off), and delivery jobs never match anyway.
-            let newID = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-' || hex(randomblob(2)) || '-' "
-                + "|| hex(randomblob(2)) || '-' || hex(randomblob(6)))"
+            // A version-4 UUID in the lower-case text form the store writes.
+            let newID = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' "
+                + "|| substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
             statements += [
                 """
                 CREATE TRIGGER events_webhook_outbox AFTER INSERT ON events

@@ -128,7 +128,8 @@ extension APIServer {
         if let unknown = types.first(where: { !WebhookEventTypes.isValid($0) }) {
             throw Problem.invalid("events: unknown event type \(unknown) (known: \((WebhookEventTypes.patterns + WebhookEventTypes.known).joined(separator: ", ")))")
         }
-        return Array(NSOrderedSet(array: types)) as? [String] ?? types
+        var seen = Set<String>()
+        return types.filter { seen.insert($0).inserted }
     }
 
     /// `true` or `false` exactly (JSONSerialization gives NSNumber for both numbers and booleans).
