@@ -65,3 +65,12 @@ if ! "$venv/bin/st" --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSI
   }
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
+# The webhook tests' receiver (Tests/ServiceTests/Support/webhook_receiver.py) verifies every
+# delivery with the Standard Webhooks reference library: an implementation of the signature
+# independent of ours.
+STANDARDWEBHOOKS_VERSION=1.1.0
+if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('standardwebhooks') != '$STANDARDWEBHOOKS_VERSION')" 2>/dev/null; then
+  echo "setup: installing standardwebhooks $STANDARDWEBHOOKS_VERSION in .venv-test/" >&2
+  [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
+fi

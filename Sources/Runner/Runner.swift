@@ -28,5 +28,6 @@ struct Runner: AsyncParsableCommand {
             KeysCommand.self,
             SchedulesCommand.self,
             HooksCommand.self,
+            WebhooksCommand.self,
         ])
 }

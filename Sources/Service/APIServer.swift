@@ -29,10 +29,13 @@ public struct ServiceConfiguration: Sendable {
     public var presignedLifetime: Duration = .seconds(900)
     /// Where uploads are written before they go to the object store.
     public var scratch = NSTemporaryDirectory()
-    /// Which hosts a job's `url` input may name (public addresses, plus the operator's allow-list).
+    /// Which hosts a webhook subscription or a job's `url` input may name (SSRF protection:
+    /// public addresses, plus the operator's allow-list, `WEBHOOK_ALLOW_HOSTS`).
     package var outboundPolicy = OutboundURLPolicy.fromEnvironment()
     /// Values that must never be logged or answered (keys and passwords of the environment).
     public var secrets: [String] = []
+    /// How long a rotated webhook secret keeps signing.
+    public var webhookSecretGrace: Duration = .seconds(24 * 3600)
 
     public init() {}
 
@@ -67,7 +70,7 @@ public struct APIServer: Sendable {
 
     /// Every route of the API, as the OpenAPI document names them (the tests compare the two).
     var routes: [APIRoute] {
-        operationRoutes + jobRoutes + eventRoutes + assetRoutes + uploadRoutes + scheduleRoutes + hookRoutes + taskRoutes
+        operationRoutes + jobRoutes + eventRoutes + assetRoutes + uploadRoutes + scheduleRoutes + hookRoutes + taskRoutes + webhookRoutes
     }
 
     /// The paths and methods served, as `METHOD /path` (OpenAPI path templates).

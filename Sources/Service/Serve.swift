@@ -16,6 +16,9 @@ package struct ServeOptions: Sendable {
     package var embeddedWorker: Bool
     package var worker = WorkerConfiguration()
     package var service = ServiceConfiguration()
+    /// Outbound webhooks, and the hosts exempt from the address checks of webhooks and `url`
+    /// inputs (API and embedded worker).
+    package var webhooks = WebhookSettings.fromEnvironment()
 
     package init(databaseURL: String, output: String, endpoint: String?, embeddedWorker: Bool) {
         self.databaseURL = databaseURL
@@ -39,6 +42,7 @@ package func runService(_ options: ServeOptions, registry: PrometheusCollectorRe
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         options.service.scratch = scratch
         options.service.secrets = secretValues(databaseURL: options.databaseURL)
+        options.service.outboundPolicy = options.webhooks.policy
         var services = try WorkflowServices.forOutput(options.output, endpoint: options.endpoint, logger: logger).services
         // The offline recogniser, started on first use by the embedded worker, stopped at exit.
         services.outboundPolicy = options.service.outboundPolicy
@@ -51,6 +55,7 @@ package func runService(_ options: ServeOptions, registry: PrometheusCollectorRe
         if options.embeddedWorker {
             var workflows = WorkflowRegistry.builtIn
             workflows.registerMediaWorkflows(services)
+            workflows.registerWebhooks(options.webhooks)
             group.append(.init(service: Worker(store: store, registry: workflows, configuration: options.worker, logger: logger)))
         } else if let triggers = store as? any TriggerStore {
             // The embedded worker fires schedules itself; without one the server does.

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 import Testing
+@testable import Pipeline
 @testable import Providers
 @testable import Service
 
@@ -35,7 +36,7 @@ import Testing
         let web = try PythonHTTPServer(directory: files)
         defer { web.stop() }
         let server = try await TestServer.start(kind) { options in
-            options.service.outboundPolicy = OutboundURLPolicy(allowedHosts: ["127.0.0.1"])
+            options.webhooks.policy = OutboundURLPolicy(allowedHosts: ["127.0.0.1"])
         }
         let key = try await server.key(tenant: "acme")
 

@@ -14,10 +14,14 @@ public protocol Workflow: Sendable {
     /// The steps of a job with this input.
     /// - Throws: when the input cannot be run at all; the job goes to `dead` without retries.
     func steps(for input: JSON) throws -> [Step]
+    /// The delay before retry number `attempt` (1-based) of this workflow's jobs; nil: the
+    /// worker's own exponential back-off (`WorkerConfiguration.retryBaseDelay`).
+    func retryDelay(afterAttempt attempt: Int) -> Duration?
 }
 
 extension Workflow {
     public var maxParallelSteps: Int { 1 }
+    public func retryDelay(afterAttempt attempt: Int) -> Duration? { nil }
 }
 
 /// One named step of a workflow.
@@ -58,10 +62,14 @@ public struct StepFailure: Error, Sendable, CustomStringConvertible {
     public var code: String
     public var message: String
     public var retryable: Bool
-    public init(code: String, message: String, retryable: Bool = true) {
+    /// When the failing party said when to try again (HTTP `Retry-After`): the next attempt
+    /// waits this long instead of the back-off.
+    public var retryAfter: Duration?
+    public init(code: String, message: String, retryable: Bool = true, retryAfter: Duration? = nil) {
         self.code = code
         self.message = message
         self.retryable = retryable
+        self.retryAfter = retryAfter
     }
     public var description: String { "\(code): \(message)" }
 }
@@ -72,13 +80,20 @@ public struct WorkflowRegistry: Sendable {
 
     public init() {}
 
-    /// The registry with the engine's own workflows: `noop`, `sleep`, `fail`.
+    /// The registry with the engine's own workflows: `noop`, `sleep`, `fail`, and `webhook`
+    /// (outbound deliveries, configured from the environment: `WEBHOOK_ALLOW_HOSTS`).
     public static var builtIn: WorkflowRegistry {
         var registry = WorkflowRegistry()
         registry.register(NoopWorkflow())
         registry.register(SleepWorkflow(name: "sleep"))
         registry.register(SleepWorkflow(name: "fail"))
+        registry.registerWebhooks(.fromEnvironment())
         return registry
+    }
+
+    /// Registers (or reconfigures) the `webhook` delivery workflow.
+    package mutating func registerWebhooks(_ settings: WebhookSettings) {
+        register(WebhookWorkflow(settings: settings))
     }
 
     /// Adds (or replaces) a workflow under its `name`.

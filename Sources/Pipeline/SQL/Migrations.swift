@@ -130,6 +130,7 @@ enum Migrations {
                 "ALTER TABLE uploads ADD COLUMN size BIGINT",
                 "ALTER TABLE uploads ADD COLUMN sha256 TEXT",
             ]),
+            (6, webhooks(dialect, uuid: uuid)),
             (7, triggers(dialect, uuid: uuid)),
         ].sorted { $0.version < $1.version }
     }
@@ -236,5 +237,134 @@ enum Migrations {
             "CREATE INDEX hooks_tenant ON hooks (tenant, name)",
             "ALTER TABLE upload_sessions ADD COLUMN job_id \(uuid)",
         ]
+    }
+
+    /// Outbound webhooks: subscriptions (with the current and the previous signing secret),
+    /// the event types each one takes (one row per type, the outbox trigger's index), every
+    /// delivery attempt, and the outbox itself: a trigger on `events` that enqueues, in the
+    /// transaction that wrote the event, one `webhook` job per matching subscription of the
+    /// job's tenant (unique key `webhook:<subscription>:<event>`, so nothing is enqueued twice).
+    /// Events of `webhook` jobs never match (no delivery about a delivery). A store without
+    /// subscriptions pays one `EXISTS` on an empty table per statement (PostgreSQL) or per row
+    /// (SQLite).
+    private static func webhooks(_ dialect: Dialect, uuid: String) -> [String] {
+        let serial = dialect == .postgres ? "BIGSERIAL PRIMARY KEY" : "INTEGER PRIMARY KEY AUTOINCREMENT"
+        let json = dialect == .postgres ? "JSONB" : "TEXT"
+        var statements = [
+            """
+            CREATE TABLE webhooks (
+              id TEXT PRIMARY KEY,
+              tenant TEXT NOT NULL,
+              url TEXT NOT NULL,
+              events \(json) NOT NULL,
+              description TEXT,
+              secret TEXT NOT NULL,
+              previous_secret TEXT,
+              previous_secret_expires_at BIGINT,
+              disabled INTEGER NOT NULL DEFAULT 0,
+              created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX webhooks_tenant ON webhooks (tenant, created_at)",
+            """
+            CREATE TABLE webhook_subscriptions (
+              tenant TEXT NOT NULL,
+              event_type TEXT NOT NULL,
+              webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+              PRIMARY KEY (tenant, event_type, webhook_id)
+            )
+            """,
+            "CREATE INDEX webhook_subscriptions_webhook ON webhook_subscriptions (webhook_id)",
+            """
+            CREATE TABLE webhook_deliveries (
+              id \(serial),
+              webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+              job_id \(uuid) NOT NULL,
+              event_id BIGINT NOT NULL,
+              message_id TEXT NOT NULL,
+              attempt INTEGER NOT NULL,
+              status_code INTEGER,
+              latency_ms BIGINT,
+              error TEXT,
+              at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id)",
+        ]
+        switch dialect {
+        case .postgres:
+            statements += [
+                """
+                CREATE FUNCTION runner_webhook_outbox() RETURNS trigger LANGUAGE plpgsql AS $outbox$
+                BEGIN
+                  -- Depth > 1: the job.enqueued events this function writes itself (a statement
+                  -- trigger fires even for an INSERT of no rows, so without this it would recurse).
+                  IF pg_trigger_depth() > 1 OR NOT EXISTS (SELECT 1 FROM webhook_subscriptions) THEN RETURN NULL; END IF;
+                  WITH matched AS (
+                    SELECT DISTINCT s.webhook_id, e.id AS event_id, e.at, j.tenant
+                    FROM new_events e
+                    JOIN jobs j ON j.id = e.job_id AND j.workflow <> 'webhook'
+                    JOIN webhook_subscriptions s ON s.tenant = j.tenant
+                      AND s.event_type IN (e.type, split_part(e.type, '.', 1) || '.*', '*')
+                  ), inserted AS (
+                    INSERT INTO jobs (id, queue, workflow, status, priority, max_attempts, run_at, unique_key, input,
+                      created_at, updated_at, tenant, triggered_by)
+                    SELECT gen_random_uuid(), 'default', 'webhook', 'queued', 0, 8, m.at,
+                      'webhook:' || m.webhook_id || ':' || m.event_id,
+                      jsonb_build_object('webhook_id', m.webhook_id, 'event_id', m.event_id), m.at, m.at, m.tenant,
+                      'event:' || m.event_id
+                    FROM matched m
+                    ON CONFLICT (unique_key) DO NOTHING
+                    RETURNING id, run_at, triggered_by
+                  )
+                  INSERT INTO events (job_id, at, type, source, payload)
+                  SELECT id, run_at, 'job.enqueued', 'outbox', jsonb_build_object('workflow', 'webhook', 'queue', 'default',
+                    'priority', 0, 'run_at', NULL, 'trigger', triggered_by)
+                  FROM inserted;
+                  IF FOUND THEN PERFORM pg_notify('runner_jobs', 'default'); END IF;
+                  RETURN NULL;
+                END
+                $outbox$
+                """,
+                """
+                CREATE TRIGGER events_webhook_outbox AFTER INSERT ON events
+                REFERENCING NEW TABLE AS new_events
+                FOR EACH STATEMENT EXECUTE FUNCTION runner_webhook_outbox()
+                """,
+            ]
+        case .sqlite:
+            // Per row (SQLite has no statement triggers). Its own INSERT into events does not
+            // fire it again (recursive triggers are off), and delivery jobs never match anyway.
+            // A version-4 UUID in the lower-case text form the store writes.
+            let newID = "lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' "
+                + "|| substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))"
+            statements += [
+                """
+                CREATE TRIGGER events_webhook_outbox AFTER INSERT ON events
+                WHEN EXISTS (SELECT 1 FROM webhook_subscriptions)
+                BEGIN
+                  INSERT OR IGNORE INTO jobs (id, queue, workflow, status, priority, max_attempts, run_at, unique_key, input,
+                    created_at, updated_at, tenant, triggered_by)
+                  SELECT \(newID), 'default', 'webhook', 'queued', 0, 8, NEW.at,
+                    'webhook:' || s.webhook_id || ':' || NEW.id,
+                    json_object('webhook_id', s.webhook_id, 'event_id', NEW.id), NEW.at, NEW.at, j.tenant, 'event:' || NEW.id
+                  FROM jobs j JOIN webhook_subscriptions s ON s.tenant = j.tenant
+                    AND s.event_type IN (NEW.type, substr(NEW.type, 1, instr(NEW.type, '.')) || '*', '*')
+                  WHERE j.id = NEW.job_id AND j.workflow <> 'webhook';
+                  INSERT INTO events (job_id, at, type, source, payload)
+                  SELECT d.id, NEW.at, 'job.enqueued', 'outbox', json_object('workflow', 'webhook', 'queue', 'default',
+                    'priority', 0, 'run_at', NULL, 'trigger', d.triggered_by)
+                  FROM jobs j JOIN webhook_subscriptions s ON s.tenant = j.tenant
+                    AND s.event_type IN (NEW.type, substr(NEW.type, 1, instr(NEW.type, '.')) || '*', '*')
+                  JOIN jobs d ON d.unique_key = 'webhook:' || s.webhook_id || ':' || NEW.id
+                  WHERE j.id = NEW.job_id AND j.workflow <> 'webhook'
+                    AND NOT EXISTS (SELECT 1 FROM events x WHERE x.job_id = d.id AND x.type = 'job.enqueued')
+                  GROUP BY d.id;
+                END
+                """,
+            ]
+        }
+        return statements
     }
 }

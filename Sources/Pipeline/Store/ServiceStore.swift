@@ -3,7 +3,7 @@ import Foundation
 /// What the HTTP service reads and writes besides the queue: API keys, tenants' views of jobs,
 /// events and assets, upload sessions. Every read takes the tenant, so a key never sees another
 /// tenant's rows (they answer `nil`, exactly as missing ones do).
-public protocol ServiceStore: JobStore {
+public protocol ServiceStore: JobStore, WebhookStore {
     // MARK: API keys
     /// Stores a key's SHA-256 (never the key) for `tenant`. - Returns: the key's record.
     func createKey(hash: String, tenant: String, readOnly: Bool, name: String?) async throws -> APIKeyRecord

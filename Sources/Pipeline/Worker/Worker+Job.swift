@@ -39,10 +39,10 @@ extension Worker {
                 return
             }
             let failure = (error as? StepError) ?? StepError(step: nil, underlying: error)
+            let delay = retryDelay(job, failure)
             do {
                 let status = try await StoreRetry.run {
-                    try await store.failJob(lease, error: failure.json,
-                                            retryDelay: configuration.retryDelay(afterAttempt: job.attempt),
+                    try await store.failJob(lease, error: failure.json, retryDelay: delay,
                                             permanent: !failure.failure.retryable)
                 }
                 let label = status == .dead ? "runner_jobs_dead_total" : "runner_jobs_failed_total"
@@ -53,6 +53,16 @@ extension Worker {
                 stopIfUnwritable(error)
             }
         }
+    }
+}
+
+extension Worker {
+    /// What the failure asked for (`Retry-After`), else the workflow's schedule, else the
+    /// worker's exponential back-off.
+    func retryDelay(_ job: ClaimedJob, _ failure: StepError) -> Duration {
+        failure.failure.retryAfter
+            ?? executor.registry[job.workflow]?.retryDelay(afterAttempt: job.attempt)
+            ?? configuration.retryDelay(afterAttempt: job.attempt)
     }
 }
 

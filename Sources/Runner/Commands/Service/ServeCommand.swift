@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import Pipeline
 import Prometheus
+import Providers
 import Service
 
 struct ServeCommand: AsyncParsableCommand {
@@ -32,6 +33,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Jobs the embedded worker runs at once.") var concurrency = 2
     @Option(name: .customLong("shutdown-grace"), help: "On SIGTERM, how long in-flight requests and jobs may take.")
     var shutdownGrace = "10s"
+    @Option(name: .customLong("webhook-allow-host"),
+            help: "A host that webhooks and url inputs may reach although its address is loopback, private, link-local…; repeatable. Adds to WEBHOOK_ALLOW_HOSTS.")
+    var webhookAllowHosts: [String] = []
 
     func validate() throws {
         var configuration = ServiceConfiguration()
@@ -62,6 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.service.shutdownGrace = parseDuration(shutdownGrace)!
         options.worker.concurrency = concurrency
         options.worker.shutdownGrace = parseDuration(shutdownGrace)!
+        options.webhooks.policy = OutboundURLPolicy(allowedHosts: Array(options.webhooks.policy.allowedHosts) + webhookAllowHosts)
         let host = self.host
         let noAuth = self.noAuth
         try await runService(options, registry: registry, logger: logger) { port in
