@@ -58,8 +58,9 @@ extension APIServer {
         // `event:` line so one `message` handler hears every type.
         router.on("/ui/events", method: .get) { request, _ in
             let caller = try await scriptCaller(request, write: false)
-            let start = try streamStart(request) ?? (try await store.lastEventID(tenant: caller.tenant))
-            return streamTenantEvents(caller.tenant, after: start, named: false)
+            var start = try streamStart(request)
+            if start == nil { start = try await store.lastEventID(tenant: caller.tenant) }
+            return streamTenantEvents(caller.tenant, after: start ?? 0, named: false)
         }
     }
 

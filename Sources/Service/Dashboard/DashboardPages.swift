@@ -14,18 +14,18 @@ extension APIServer {
         let tenant = user.session.tenant
         var query = JobQuery(tenant: tenant, limit: 25)
         var filters: [(String, String)] = []
-        let workflow = parameters.get("workflow").map(String.init) ?? ""
+        let workflow = parameters.get("workflow").map { String($0) } ?? ""
         if !workflow.isEmpty {
             query.workflow = workflow
             filters.append(("workflow", workflow))
         }
-        let status = parameters.get("status").map(String.init) ?? ""
+        let status = parameters.get("status").map { String($0) } ?? ""
         if !status.isEmpty {
             guard let value = JobStatus(rawValue: status) else { throw Problem.badRequest("status \(status) is not a job status") }
             query.status = value
             filters.append(("status", status))
         }
-        let createdAfter = parameters.get("created_after").map(String.init) ?? ""
+        let createdAfter = parameters.get("created_after").map { String($0) } ?? ""
         if !createdAfter.isEmpty {
             // A date field sends `2026-12-07`; the API's ISO 8601 times work too.
             guard let date = Views.parseTime(createdAfter) ?? Views.parseTime(createdAfter + "T00:00:00Z") else {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Mustache
 import NIOCore
+import Pipeline
 
 /// The dashboard's templates, parsed once. Every value is inserted with `{{ }}`, which escapes
 /// `< > & " '`; the templates have no `{{{ }}}` at all, so user content (file names, texts,
