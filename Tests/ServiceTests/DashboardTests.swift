@@ -50,10 +50,13 @@ struct DashboardTests {
         #expect(overTLS.header("Set-Cookie")?.contains("Secure") == true)
 
         // Signing out ends the session on the server, not only in this browser.
-        let token = try browser.csrf(jobs)
+        let current = try #require(browser.cookies["mp_session"])
+        #expect(current != session)
+        let token = try browser.csrf(try await browser.get("/ui/jobs"))
         #expect(try await browser.post("/ui/logout", ["csrf": token]).status == 303)
+        #expect(browser.cookies["mp_session"] == nil)
         let replay = Browser(base: server.base)
-        replay.cookies["mp_session"] = session
+        replay.cookies["mp_session"] = current
         #expect(try await replay.get("/ui/jobs").status == 303)
     }
 
