@@ -43,6 +43,8 @@ enum DashboardStyle {
         .count .n { font-weight: 700; font-size: 1.15rem; margin-right: .2rem; }
         .filters { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-end; background: var(--panel); padding: .75rem 1rem; border-radius: 6px; }
         .filters div { display: flex; flex-direction: column; gap: .2rem; }
+        .filters select, .filters input { height: 2.5rem; }
+        .choices { display: flex; gap: 1.5rem; }
         .filters .buttons { flex-direction: row; align-items: center; gap: .75rem; }
         table { width: 100%; border-collapse: collapse; margin: .75rem 0; }
         th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -51,7 +53,7 @@ enum DashboardStyle {
         code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
         code.id { color: var(--muted); }
         progress { width: 8rem; height: 1rem; vertical-align: middle; accent-color: var(--accent); }
-        #job-progress { width: 14rem; }
+        #job-progress { width: 10rem; }
         .badge { display: inline-block; padding: .05rem .55rem; border-radius: 999px; font-size: .9rem; font-weight: 600; border: 1px solid currentColor; }
         .status-succeeded { color: var(--ok); }
         .status-dead, .status-cancelled { color: var(--bad); }
@@ -63,9 +65,10 @@ enum DashboardStyle {
         .actions { display: flex; gap: .75rem; margin: .75rem 0; }
         .actions form { margin: 0; }
         audio, video { width: 100%; max-width: 48rem; display: block; margin: .5rem 0; }
-        video.audio-only { max-height: 6rem; background: #1b1f24; }
+        video.audio-only { height: 8rem; background: #1b1f24; }
         .chapters, .segments, .transcript { padding-left: 1.5rem; }
-        .chapters button.seek { background: none; color: var(--accent); border: none; padding: .15rem 0; text-align: left; text-decoration: underline; }
+        .chapters button.seek { background: none; color: var(--accent); border: none; padding: .15rem 0; text-align: left; }
+        .chapters .title { text-decoration: underline; }
         button.seek.time { background: var(--panel); color: var(--accent); border: 1px solid var(--line); padding: .05rem .45rem; font-size: .9rem; font-variant-numeric: tabular-nums; }
         .chapters .time { color: var(--muted); margin-left: .4rem; }
         .segments li { margin-bottom: .75rem; }

@@ -125,7 +125,7 @@ enum DashboardTemplateText {
         <h2 id="state-h" class="visually-hidden">State</h2>
         <dl class="facts">
         <div><dt>Status</dt><dd><span id="job-status" class="badge status-{{status}}">{{status}}</span></dd></div>
-        <div><dt>Progress</dt><dd><progress id="job-progress" max="100" value="{{percent}}" aria-label="Progress">{{percent}}%</progress> {{percent}}% ({{stepsDone}} of {{stepsTotal}} steps)</dd></div>
+        <div><dt>Progress</dt><dd><progress id="job-progress" max="100" value="{{percent}}" aria-label="Progress">{{percent}}%</progress> {{percent}}%<br><span class="muted">{{stepsDone}} of {{stepsTotal}} steps</span></dd></div>
         <div><dt>Current step</dt><dd id="current-step">{{currentStep}}{{^currentStep}}—{{/currentStep}}</dd></div>
         <div><dt>Workflow</dt><dd>{{workflow}} on queue {{queue}}</dd></div>
         <div><dt>Attempts</dt><dd>{{attempts}} of {{maxAttempts}}</dd></div>
@@ -154,7 +154,7 @@ enum DashboardTemplateText {
         {{#audio}}<audio id="player" controls preload="metadata" src="{{audio}}"></audio>{{/audio}}
         {{^audio}}<p class="muted">The book's audio appears here when the job has assembled it.</p>{{/audio}}
         {{#hasChapters}}<h3>Chapters</h3>{{/hasChapters}}
-        <ol class="chapters">{{#chapters}}<li><button type="button" class="seek" data-seek="{{start}}" data-target="player">{{title}} <span class="time">{{startLabel}}</span></button></li>{{/chapters}}</ol>
+        <ol class="chapters">{{#chapters}}<li><button type="button" class="seek" data-seek="{{start}}" data-target="player"><span class="title">{{title}}</span> <span class="time">{{startLabel}}</span></button></li>{{/chapters}}</ol>
         {{#hasSegments}}<h3>Segments</h3>{{/hasSegments}}
         <ol class="segments">{{#segments}}<li id="segment-{{index}}">
         <p>{{#seekable}}<button type="button" class="seek time" data-seek="{{start}}" data-target="player" aria-label="Play from segment {{number}}">{{startLabel}}</button> {{/seekable}}<span class="segment-text">{{text}}</span></p>
@@ -203,13 +203,13 @@ enum DashboardTemplateText {
         <input type="hidden" name="csrf" value="{{csrf}}">
         <fieldset>
         <legend>Workflow</legend>
-        {{#workflowOptions}}<label class="inline"><input type="radio" name="workflow" value="{{value}}"{{#selected}} checked{{/selected}}> {{value}}</label>{{/workflowOptions}}
+        <div class="choices">{{#workflowOptions}}<label class="inline"><input type="radio" name="workflow" value="{{value}}"{{#selected}} checked{{/selected}}> {{value}}</label>{{/workflowOptions}}</div>
         <p class="hint">narrate: a text (txt, md, html, epub) becomes an audiobook. transcribe: a recording becomes a transcript with captions.</p>
         </fieldset>
         <fieldset>
         <legend>Input</legend>
         <label for="text">Paste a text (narrate)</label>
-        <textarea id="text" name="text" rows="8">{{text}}</textarea>
+        <textarea id="text" name="text" rows="6">{{text}}</textarea>
         <label for="name">Name of the text</label>
         <input id="name" name="name" type="text" value="{{name}}" placeholder="chapter.txt">
         <label for="files">Or choose files (up to {{maxUploadBytes}} each)</label>
