@@ -194,6 +194,16 @@ extension APIServer {
         let input = Views.object(job.input) as? [String: Any] ?? [:]
         guard let key = input["source_key"] as? String else { throw Problem.notFound("the source of job \(Views.id(job.id))") }
         let name = input["name"] as? String ?? "source"
+        do {
+            try ObjectKey.validate(key)
+        } catch {
+            throw Problem.notFound("the source of job \(Views.id(job.id))")
+        }
+        // A local store's file is read where it is (each seek of a long recording is a new
+        // request); an object in S3 is fetched to scratch first.
+        if let url = URL(string: storage.uri(for: key)), url.isFileURL {
+            return try fileContent(path: url.path, temporary: false, contentType: ContentType.forPath(name), name: name, eTag: nil, request)
+        }
         let path = configuration.scratch + "/source-" + UUID().uuidString
         do {
             try await storage.get(key: key, to: path)
