@@ -13,10 +13,10 @@ its VTT holds; a second tenant gets "Not found" (404) for the first tenant's job
 written to --artifacts; the runner script keeps them (and prints the folder) when a case fails.
 Ends with `dashboard browser cases: N passed, N failed`; exit status 1 when any case failed.
 """
-import argparse, json, os, sys, time, traceback
+import argparse, json, os, sys, time, traceback, urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException, TimeoutException
+from selenium.common.exceptions import NoAlertPresentException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -65,7 +65,13 @@ def no_alert():
 
 
 def wait(seconds=30):
-    return WebDriverWait(driver, seconds, poll_frequency=0.2)
+    # Live updates replace page regions, so an element found a moment ago may be gone: look again.
+    return WebDriverWait(driver, seconds, poll_frequency=0.2, ignored_exceptions=(StaleElementReferenceException,))
+
+
+def text_of(element_id):
+    """The text of an element that live updates may be replacing."""
+    return wait(10).until(lambda d: d.find_element(By.ID, element_id).text.strip())
 
 
 def sign_in(key):
@@ -89,9 +95,8 @@ def wait_for_status(wanted, seconds):
         wait(seconds).until(lambda d: d.find_element(By.ID, "job-status").text.strip() in ("succeeded", "dead", "cancelled"))
     except TimeoutException:
         shot("job-timeout")
-        raise AssertionError(f"the job page did not reach a final status in {seconds} s "
-                             f"(shows {driver.find_element(By.ID, 'job-status').text!r})")
-    got = driver.find_element(By.ID, "job-status").text.strip()
+        raise AssertionError(f"the job page did not reach a final status in {seconds} s (shows {text_of('job-status')!r})")
+    got = text_of("job-status")
     assert got == wanted, f"the job ended {got!r}, not {wanted!r}"
 
 
@@ -105,6 +110,28 @@ def case_sign_in():
     assert "mp_session" not in cookie, "the session cookie is readable by scripts"
     assert args.key_a not in driver.page_source, "the API key is in the page"
     shot("jobs-empty")
+
+
+def case_jobs_list_goes_live():
+    driver.get(args.base + "/ui/jobs")
+    wait().until(lambda d: "Live updates on" in d.find_element(By.ID, "live-status").text)
+    driver.execute_script("window.__sameDocument = 'kept';")
+    # A job made elsewhere (the API, with the key) appears in the open list and finishes there.
+    request = urllib.request.Request(args.base + "/v1/jobs", method="POST", headers={
+        "Authorization": "Bearer " + args.key_a, "Content-Type": "application/json"},
+        data=json.dumps({"workflow": "narrate", "input": {"text": "The train waited for hours beside the bridge.",
+                                                           "name": "train.txt"}}).encode())
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        job = json.load(answer)["id"]
+    row = f'tr[data-job="{job}"] .badge'
+    try:
+        wait(240).until(lambda d: [e.text for e in d.find_elements(By.CSS_SELECTOR, row)] == ["succeeded"])
+    except TimeoutException:
+        shot("jobs-live-timeout")
+        raise AssertionError("the list did not show the new job succeeded")
+    assert driver.execute_script("return window.__sameDocument") == "kept", "the list reloaded"
+    count = wait(10).until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-count="succeeded"]').text)
+    assert count == "1", f"the succeeded count shows {count}"
 
 
 def case_text_job_goes_live():
@@ -124,7 +151,7 @@ def case_text_job_goes_live():
     wait_for_status("succeeded", 240)
     assert driver.execute_script("return window.__sameDocument") == "kept", "the page reloaded"
     wait(30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "audio#player"))
-    progress = driver.find_element(By.ID, "job-progress").get_attribute("value")
+    progress = wait(10).until(lambda d: d.find_element(By.ID, "job-progress").get_attribute("value"))
     assert progress == "100", f"the progress bar shows {progress}"
     shot("job-narrate-succeeded")
 
@@ -200,6 +227,13 @@ def case_transcribe_captions():
     wait(30).until(lambda d: d.execute_script("return window.__seeked"))
     now = driver.execute_script("return document.getElementById('player').currentTime")
     assert now >= target - 0.3, f"the cue starts at {target} s; the player is at {now} s"
+    # Playing from there, the caption line under the player shows that cue's text.
+    expected = driver.find_elements(By.CSS_SELECTOR, ".transcript li span")[-1].text.strip()
+    try:
+        wait(20).until(lambda d: d.find_element(By.ID, "caption-line").text.strip() == expected)
+    except TimeoutException:
+        shot("caption-line")
+        raise AssertionError(f"the caption line shows {text_of('caption-line')!r}, not {expected!r}")
     shot("job-transcribe")
 
 
@@ -216,7 +250,7 @@ def case_script_named_file_is_text():
     driver.find_element(By.ID, "submit-job").click()
     wait(60).until(EC.url_matches(r"/ui/jobs/[0-9a-f-]{36}$"))
     no_alert()
-    heading = driver.find_element(By.ID, "job-name").text
+    heading = text_of("job-name")
     assert heading.startswith("<script>alert(1)<"), f"the name is not shown as text: {heading!r}"
     scripts = driver.execute_script("return Array.from(document.scripts).map(s => s.src)")
     assert scripts == [args.base + "/static/dashboard.js"], f"scripts in the page: {scripts}"
@@ -246,7 +280,7 @@ def case_second_tenant_not_found():
     shot("not-found")
 
 
-CASES = [case_sign_in, case_text_job_goes_live, case_audio_loads_and_seeks, case_transcribe_captions,
+CASES = [case_sign_in, case_jobs_list_goes_live, case_text_job_goes_live, case_audio_loads_and_seeks, case_transcribe_captions,
          case_script_named_file_is_text, case_second_tenant_not_found]
 
 

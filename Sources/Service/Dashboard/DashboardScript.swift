@@ -22,6 +22,27 @@ enum DashboardScript {
             if (media.paused) media.play().catch(() => {});
           });
 
+          // Captions under the player: the active cue's text (a recording without pictures has no
+          // picture to draw captions on), and the transcript's current cue marked.
+          function bindCaptions() {
+            const player = document.getElementById('player');
+            const line = document.getElementById('caption-line');
+            if (!player || player.tagName !== 'VIDEO' || !line || player.dataset.captionsBound) return;
+            const track = Array.from(player.textTracks).find((t) => t.kind === 'captions');
+            if (!track) return;
+            player.dataset.captionsBound = 'yes';
+            if (player.classList.contains('audio-only')) track.mode = 'hidden';
+            track.addEventListener('cuechange', () => {
+              const cue = track.activeCues && track.activeCues.length ? track.activeCues[0] : null;
+              line.textContent = cue ? cue.text : '';
+              document.querySelectorAll('.transcript li.current').forEach((item) => item.classList.remove('current'));
+              if (!cue) return;
+              const item = document.querySelector('.transcript li[data-start="' + cue.startTime.toFixed(3) + '"]');
+              if (item) item.classList.add('current');
+            });
+          }
+          bindCaptions();
+
           // Live updates: an event of this page's jobs re-reads the page and swaps in each region
           // whose server-rendered HTML changed (a playing player is left alone while its region is unchanged).
           const rendered = new Map();
@@ -43,6 +64,7 @@ enum DashboardScript {
                   rendered.set(region.id, region.innerHTML);
                   current.replaceChildren(...Array.from(region.childNodes, (node) => document.importNode(node, true)));
                 });
+                bindCaptions();
                 document.title = fresh.title;
               }
             } catch (error) {

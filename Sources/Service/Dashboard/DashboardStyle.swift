@@ -65,7 +65,10 @@ enum DashboardStyle {
         .actions { display: flex; gap: .75rem; margin: .75rem 0; }
         .actions form { margin: 0; }
         audio, video { width: 100%; max-width: 48rem; display: block; margin: .5rem 0; }
-        video.audio-only { height: 8rem; background: #1b1f24; }
+        video.audio-only { height: 3.5rem; background: #1b1f24; }
+        .caption-line { max-width: 48rem; min-height: 2.6rem; margin: 0 0 .5rem; padding: .4rem .8rem; background: #1b1f24; color: #fff;
+          font-size: 1.1rem; border-radius: 4px; }
+        .transcript li.current span { background: #fff3c4; }
         .chapters, .segments, .transcript { padding-left: 1.5rem; }
         .chapters button.seek { background: none; color: var(--accent); border: none; padding: .15rem 0; text-align: left; }
         .chapters .title { text-decoration: underline; }
