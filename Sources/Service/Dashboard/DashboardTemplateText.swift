@@ -165,7 +165,7 @@ enum DashboardTemplateText {
         {{#transcription}}
         <h2 id="results-h">Transcription</h2>
         <video id="player" controls preload="metadata" src="{{source}}" class="{{^isVideo}}audio-only{{/isVideo}}">{{#captions}}<track kind="captions" src="{{captions}}" srclang="{{language}}" label="Captions" default>{{/captions}}{{#translations}}<track kind="subtitles" src="{{url}}" srclang="{{language}}" label="{{language}}">{{/translations}}</video>
-        {{#captions}}<p id="caption-line" class="caption-line" aria-hidden="true"></p>{{/captions}}
+        {{#captions}}{{^isVideo}}<p id="caption-line" class="caption-line" aria-hidden="true"></p>{{/isVideo}}{{/captions}}
         {{#hasCues}}<h3>Transcript</h3>{{/hasCues}}
         <ol class="transcript">{{#cues}}<li data-start="{{start}}"><button type="button" class="seek time" data-seek="{{start}}" data-target="player">{{startLabel}}</button> <span>{{text}}</span></li>{{/cues}}</ol>
         {{#summary}}<h3>Summary</h3><p>{{text}}</p>{{#hasKeyPoints}}<ul>{{#keyPoints}}<li>{{.}}</li>{{/keyPoints}}</ul>{{/hasKeyPoints}}
