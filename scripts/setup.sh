@@ -9,6 +9,7 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libpq-dev libsqlite3-dev libespeak-ng-dev espeak-ng
   libebur128-dev libebur128-1
   postgresql time
+  chromium chromium-driver
 )
 PIP_PACKAGES=("moto[server]" awscli boto3)
 
@@ -73,4 +74,11 @@ if ! "$venv/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.vers
   echo "setup: installing standardwebhooks $STANDARDWEBHOOKS_VERSION in .venv-test/" >&2
   [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "standardwebhooks==$STANDARDWEBHOOKS_VERSION"
+fi
+# The dashboard's browser tests (scripts/browser-tests.sh): selenium drives Debian's chromium
+# through chromium-driver. Pinned, in the same private venv.
+SELENIUM_VERSION=4.51.0
+if [[ "$("$venv/bin/python" -c 'import selenium; print(selenium.__version__)' 2>/dev/null)" != "$SELENIUM_VERSION" ]]; then
+  echo "setup: installing selenium $SELENIUM_VERSION in .venv-test/" >&2
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check "selenium==$SELENIUM_VERSION"
 fi

@@ -29,3 +29,5 @@ swift build --build-tests
 swift test --skip-build "$@"
 # The API contract: schemathesis against `runner serve`, from its own OpenAPI document.
 scripts/api-contract.sh
+# The dashboard in headless Chromium against `runner serve` (selenium).
+scripts/browser-tests.sh

@@ -87,6 +87,8 @@ public struct APIServer: Sendable {
                 return try await route.handler(request, context)
             }
         }
+        // The browser's pages (not part of the API contract: cookie sessions, HTML).
+        addDashboard(to: router)
         return router
     }
 

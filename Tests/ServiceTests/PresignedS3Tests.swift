@@ -114,11 +114,3 @@ import Testing
         return (http.statusCode, http.value(forHTTPHeaderField: "Location"))
     }
 }
-
-/// Answers every redirect with "do not follow".
-private final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        completionHandler(nil)
-    }
-}

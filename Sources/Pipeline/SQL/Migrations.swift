@@ -132,6 +132,23 @@ enum Migrations {
             ]),
             (6, webhooks(dialect, uuid: uuid)),
             (7, triggers(dialect, uuid: uuid)),
+            // The dashboard's sign-in sessions (issue 16): the SHA-256 of the random id the
+            // browser's cookie holds (never the API key), its tenant and key (NULL under
+            // --no-auth), its CSRF token, and when it ends. In the database so that several
+            // servers behind one address share sign-ins.
+            (8, [
+                """
+                CREATE TABLE dashboard_sessions (
+                  id_hash TEXT PRIMARY KEY,
+                  tenant TEXT NOT NULL,
+                  key_id TEXT,
+                  csrf TEXT NOT NULL,
+                  created_at BIGINT NOT NULL,
+                  expires_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX dashboard_sessions_expires ON dashboard_sessions (expires_at)",
+            ]),
         ].sorted { $0.version < $1.version }
     }
 

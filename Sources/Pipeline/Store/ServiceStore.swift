@@ -38,6 +38,18 @@ public protocol ServiceStore: JobStore, WebhookStore {
     func recordUploadFile(session: UUID, _ file: UploadFile) async throws
     func deleteUploadSession(_ id: UUID, tenant: String) async throws
 
+    // MARK: Dashboard
+    /// Stores a signed-in browser's session (and removes expired ones).
+    func createDashboardSession(_ session: DashboardSession) async throws
+    /// The live session whose id hashes to `idHash`: not expired, and its key (if any) not revoked.
+    func dashboardSession(idHash: String) async throws -> DashboardSession?
+    func deleteDashboardSession(idHash: String) async throws
+    /// A tenant's jobs counted by queue and status.
+    func queueCounts(tenant: String) async throws -> [QueueCount]
+    /// What happened to a tenant's jobs since `since`: jobs finished per status, and the workers
+    /// that ran their steps (with the last time each was seen).
+    func activity(tenant: String, since: Date) async throws -> TenantActivity
+
     /// Calls `handler` when events may have been written (PostgreSQL: `LISTEN/NOTIFY` on every
     /// transaction that writes events; SQLite: never, readers poll).
     func onEvents(_ handler: @escaping @Sendable () -> Void)
@@ -110,4 +122,41 @@ public func openServiceStore(url: String, poolSize: Int = 4) async throws -> any
     case .postgres: return try await SQLJobStore.postgres(url: parsed, poolSize: poolSize)
     case .sqlite(let path): return try await SQLJobStore.sqlite(path: path)
     }
+}
+
+/// A dashboard sign-in: the browser holds the random id, the store its SHA-256.
+public struct DashboardSession: Sendable {
+    public let idHash: String
+    public let tenant: String
+    /// The API key signed in with; nil under `--no-auth`.
+    public let keyID: String?
+    /// Whether that key is read-only (then the pages change nothing).
+    public let readOnly: Bool
+    /// The token every state-changing form and script request must echo.
+    public let csrf: String
+    public let expiresAt: Date
+
+    public init(idHash: String, tenant: String, keyID: String?, readOnly: Bool, csrf: String, expiresAt: Date) {
+        self.idHash = idHash
+        self.tenant = tenant
+        self.keyID = keyID
+        self.readOnly = readOnly
+        self.csrf = csrf
+        self.expiresAt = expiresAt
+    }
+}
+
+/// How many of a tenant's jobs are in one status on one queue.
+public struct QueueCount: Sendable {
+    public let queue: String
+    public let status: JobStatus
+    public let count: Int
+}
+
+/// A tenant's recent activity (the dashboard's queue health).
+public struct TenantActivity: Sendable {
+    /// Jobs that finished in the window, per final status.
+    public var finished: [JobStatus: Int]
+    /// Workers that started, finished or failed a step of the tenant's jobs in the window.
+    public var workers: [(id: String, lastSeen: Date)]
 }

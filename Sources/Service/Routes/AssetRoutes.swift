@@ -29,7 +29,7 @@ extension APIServer {
     /// The asset's bytes, honouring one `Range` (so a browser can seek in audio). Local files are
     /// read where they are; an object in S3 is a redirect to a presigned GET URL (valid
     /// `presignedLifetime`), so the bytes go from the bucket to the client, Range and all.
-    private func assetContent(_ asset: Asset, _ request: Request, _ context: APIContext) async throws -> Response {
+    func assetContent(_ asset: Asset, _ request: Request, _ context: APIContext) async throws -> Response {
         let path: String
         var temporary = false
         if let url = URL(string: asset.uri), url.isFileURL {
@@ -44,21 +44,29 @@ extension APIServer {
         } else {
             throw Problem.notFound("the content of asset \(AssetID.make(job: asset.jobID, uri: asset.uri))")
         }
+        let name = asset.uri.split(separator: "/").last.map(String.init) ?? "content"
+        return try fileContent(path: path, temporary: temporary, contentType: asset.contentType, name: name,
+                               eTag: asset.sha256, request)
+    }
+
+    /// A file's bytes as a response, honouring one `Range`. A `temporary` file is unlinked once
+    /// open (its bytes stay readable through the handle, nothing is left behind).
+    func fileContent(path: String, temporary: Bool, contentType: String, name: String, eTag: String?,
+                     _ request: Request) throws -> Response {
         let handle: FileHandle
         do {
             handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
         } catch {
+            if temporary { unlink(path) }
             throw Problem(.gone, "content_missing", "the asset's file is no longer in the store")
         }
-        // Open before unlinking: the bytes stay readable through the handle, nothing is left behind.
         if temporary { unlink(path) }
         let size = Int64(try handle.seekToEnd())
-        let name = asset.uri.split(separator: "/").last.map(String.init) ?? "content"
         var headers: HTTPFields = [
-            .contentType: asset.contentType, .acceptRanges: "bytes",
+            .contentType: contentType, .acceptRanges: "bytes",
             .contentDisposition: "inline; filename=\"\(name.filter { $0 != "\"" && $0.isASCII })\"",
-            .eTag: "\"\(asset.sha256)\"",
         ]
+        if let eTag { headers[.eTag] = "\"\(eTag)\"" }
         var range: ClosedRange<Int64> = 0...max(0, size - 1)
         var status = HTTPResponse.Status.ok
         if let header = request.headers[.range], let asked = ByteRange(header) {
@@ -96,7 +104,7 @@ extension APIServer {
     }
 
     /// The store's key of an `s3://bucket/prefix/key` URI (the prefix is the store's own).
-    private func objectKey(_ uri: String) -> String? {
+    func objectKey(_ uri: String) -> String? {
         guard uri.hasPrefix("s3://"), let marker = uri.range(of: "/jobs/") else { return nil }
         return String(uri[uri.index(after: marker.lowerBound)...])
     }

@@ -25,7 +25,7 @@ extension APIServer {
         ]
     }
 
-    private func wantsStream(_ request: Request) -> Bool {
+    func wantsStream(_ request: Request) -> Bool {
         request.headers[.accept]?.contains("text/event-stream") ?? false
     }
 
@@ -36,7 +36,7 @@ extension APIServer {
     }
 
     /// `Last-Event-ID` (what an EventSource sends when it reconnects), else `after`.
-    private func streamStart(_ request: Request) throws -> Int64? {
+    func streamStart(_ request: Request) throws -> Int64? {
         let query: String? = request.uri.queryParameters.get("after").map { String($0) }
         guard let text = request.headers[.lastEventID] ?? query else { return nil }
         guard let id = Int64(text), id >= 0 else { throw Problem.badRequest("Last-Event-ID / after must be an event id") }
@@ -86,8 +86,10 @@ extension APIServer {
         }
     }
 
-    private func streamTenantEvents(_ tenant: String, after start: Int64) -> Response {
-        sse { send in
+    /// The tenant's events as they commit. `named: false` sends them without an `event:` line
+    /// (the dashboard's script then hears every type through one `message` handler).
+    func streamTenantEvents(_ tenant: String, after start: Int64, named: Bool = true) -> Response {
+        sse(named: named) { send in
             var last = start
             while !events.isClosed {
                 let seen = events.generation
@@ -107,7 +109,7 @@ extension APIServer {
     /// through a channel with back-pressure to the writer, so a slow client slows the reads, and
     /// a client that leaves cancels them. A comment line after 15 s of silence keeps proxies from
     /// closing an idle stream.
-    private func sse(_ body: @escaping @Sendable (_ send: @escaping @Sendable (Event) async throws -> Void) async throws -> Void) -> Response {
+    private func sse(named: Bool = true, _ body: @escaping @Sendable (_ send: @escaping @Sendable (Event) async throws -> Void) async throws -> Void) -> Response {
         Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
@@ -119,7 +121,8 @@ extension APIServer {
                         await channel.send(ByteBuffer(string: ": stream open\n\n"))
                         try await body { event in
                             let data = try JSONSerialization.data(withJSONObject: Views.event(event), options: [.sortedKeys, .withoutEscapingSlashes])
-                            await channel.send(ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: \(String(decoding: data, as: UTF8.self))\n\n"))
+                            let name = named ? "event: \(event.type)\n" : ""
+                            await channel.send(ByteBuffer(string: "id: \(event.id)\n\(name)data: \(String(decoding: data, as: UTF8.self))\n\n"))
                         }
                     }
                     group.addTask {

@@ -30,18 +30,19 @@ struct QueueConformanceTests {
     func missingMigrationsBelowTheLatestAreAppliedInOrder(kind: StoreKind) async throws {
         let test = try await TestStore.make(kind)
         let store = try #require(test.store as? SQLJobStore)
-        func table(_ version: Int) -> (version: Int, statements: [String]) {
-            (version, ["CREATE TABLE gap_\(version) (id INTEGER)", "INSERT INTO gap_order (n, version) SELECT COUNT(*), \(version) FROM gap_order"])
+        // Versions above every real one (the real schema grows: branches add 6, 7, 8, …).
+        let base = (Migrations.all(for: store.backend.dialect).map(\.version).max() ?? 0) + 100
+        func table(_ offset: Int) -> (version: Int, statements: [String]) {
+            let version = base + offset
+            return (version, ["CREATE TABLE gap_\(version) (id INTEGER)", "INSERT INTO gap_order (n, version) SELECT COUNT(*), \(version) FROM gap_order"])
         }
         _ = try await store.backend.single("CREATE TABLE gap_order (n INTEGER PRIMARY KEY, version INTEGER)", [])
         let existing = try await store.migrate()  // the real schema
         #expect(existing.isEmpty)
-        // Versions above every real migration (branches add real ones at 6, 7, …).
-        let b = (Migrations.all(for: store.backend.dialect).map(\.version).max() ?? 0) + 10
-        #expect(try await store.migrate([table(b + 9), table(b + 7)]) == [b + 7, b + 9])
-        #expect(try await store.migrate([table(b + 9), table(b + 8), table(b + 6), table(b + 7)]) == [b + 6, b + 8])
+        #expect(try await store.migrate([table(9), table(7)]) == [base + 7, base + 9])
+        #expect(try await store.migrate([table(9), table(8), table(6), table(7)]) == [base + 6, base + 8])
         let order = try await test.rows("SELECT version FROM gap_order ORDER BY n").map { try $0.int(0) }
-        #expect(order == [b + 7, b + 9, b + 6, b + 8])
+        #expect(order == [7, 9, 6, 8].map { base + $0 })
         await test.store.close()
     }
 
