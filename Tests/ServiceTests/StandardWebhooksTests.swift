@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import Pipeline
 @testable import Service
 
 /// The server's Standard Webhooks signer and verifier against the specification's published
@@ -13,13 +14,13 @@ import Testing
     static let then = Date(timeIntervalSince1970: TimeInterval(timestamp))
 
     @Test func signsTheSpecificationsExample() {
-        #expect(StandardWebhooks.sign(id: Self.id, timestamp: Self.timestamp, body: Self.body, secret: Self.secret) == Self.signature)
+        #expect(WebhookSignature.sign(id: Self.id, timestamp: Self.timestamp, body: Self.body, secret: Self.secret) == Self.signature)
     }
 
     @Test func acceptsAValidSignatureAmongOthers() throws {
-        try StandardWebhooks.verify(id: Self.id, timestamp: String(Self.timestamp), signature: Self.signature, body: Self.body,
+        try WebhookSignature.verify(id: Self.id, timestamp: String(Self.timestamp), signature: Self.signature, body: Self.body,
                                     secret: Self.secret, now: Self.then.addingTimeInterval(299))
-        try StandardWebhooks.verify(id: Self.id, timestamp: String(Self.timestamp),
+        try WebhookSignature.verify(id: Self.id, timestamp: String(Self.timestamp),
                                     signature: "v1,Zm9vYmFy v2,abc " + Self.signature, body: Self.body, secret: Self.secret, now: Self.then)
     }
 
@@ -31,7 +32,7 @@ import Testing
     ])
     func refuses(_ name: String, _ skew: Double, _ id: String, _ body: String, _ reason: String) {
         #expect {
-            try StandardWebhooks.verify(id: id, timestamp: String(Self.timestamp), signature: Self.signature, body: Data(body.utf8),
+            try WebhookSignature.verify(id: id, timestamp: String(Self.timestamp), signature: Self.signature, body: Data(body.utf8),
                                         secret: Self.secret, now: Self.then.addingTimeInterval(skew))
         } throws: { error in
             String(describing: error).contains(reason)
@@ -39,19 +40,19 @@ import Testing
     }
 
     @Test func refusesMissingHeadersAndOtherVersions() {
-        #expect(throws: StandardWebhooks.Failure.self) {
-            try StandardWebhooks.verify(id: nil, timestamp: String(Self.timestamp), signature: Self.signature, body: Self.body,
+        #expect(throws: WebhookSignature.Failure.self) {
+            try WebhookSignature.verify(id: nil, timestamp: String(Self.timestamp), signature: Self.signature, body: Self.body,
                                         secret: Self.secret, now: Self.then)
         }
-        #expect(throws: StandardWebhooks.Failure.self) {
-            try StandardWebhooks.verify(id: Self.id, timestamp: String(Self.timestamp), signature: "v2," + Self.signature.dropFirst(3),
+        #expect(throws: WebhookSignature.Failure.self) {
+            try WebhookSignature.verify(id: Self.id, timestamp: String(Self.timestamp), signature: "v2," + Self.signature.dropFirst(3),
                                         body: Self.body, secret: Self.secret, now: Self.then)
         }
     }
 
     @Test func generatedSecretsAreThirtyTwoRandomBytes() throws {
-        let a = StandardWebhooks.generateSecret()
-        let b = StandardWebhooks.generateSecret()
+        let a = WebhookSignature.newSecret()
+        let b = WebhookSignature.newSecret()
         #expect(a != b)
         #expect(a.hasPrefix("whsec_"))
         #expect(Data(base64Encoded: String(a.dropFirst(6)))?.count == 32)

@@ -75,7 +75,7 @@ extension APIServer {
         if let unknown = Set(options.keys).subtracting(allowed).sorted().first {
             throw Problem.invalid("options.\(unknown): not an option of \(workflow) (options: \(allowed.sorted().joined(separator: ", ")))")
         }
-        return Hook(tenant: tenant, name: name, secret: StandardWebhooks.generateSecret(), workflow: workflow, mapping: pointers,
+        return Hook(tenant: tenant, name: name, secret: WebhookSignature.newSecret(), workflow: workflow, mapping: pointers,
                     options: try Self.text(options))
     }
 
@@ -92,9 +92,9 @@ extension APIServer {
         let body = try await requestBody(request, limit: configuration.maxTextBytes + 64 * 1024)
         let id = request.headers[.webhookID]
         do {
-            try StandardWebhooks.verify(id: id, timestamp: request.headers[.webhookTimestamp],
+            try WebhookSignature.verify(id: id, timestamp: request.headers[.webhookTimestamp],
                                         signature: request.headers[.webhookSignature], body: body, secret: hook.secret)
-        } catch let failure as StandardWebhooks.Failure {
+        } catch let failure as WebhookSignature.Failure {
             throw Problem(.unauthorized, "bad_signature", failure.description)
         }
         guard let payload = try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) else {
@@ -155,7 +155,7 @@ extension HTTPField.Name {
 
 /// What `runner hooks` needs of the service's hook rules.
 package enum HookAdmin {
-    package static func generateSecret() -> String { StandardWebhooks.generateSecret() }
+    package static func generateSecret() -> String { WebhookSignature.newSecret() }
     package static func validName(_ name: String) -> Bool { APIServer.validHookName(name) }
     package static var inputFields: Set<String> { APIServer.hookInputFields }
     package static var workflows: [String] { JobRequest.workflows }
