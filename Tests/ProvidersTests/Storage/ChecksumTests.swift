@@ -215,6 +215,27 @@ struct S3ChecksumFaultTests {
         #expect(result.checksum?.confirmed == true)
         #expect(try await fake.log().filter { $0.op == "CreateMultipartUpload" }.count == 1)
     }
+
+    /// Resumed with another configured part size, the upload keeps the saved one: the single
+    /// pass's checksums do not fit it, so each missing part's checksum is read on its own.
+    @Test func resumeWithAnotherPartSizeComputesPartChecksumsOnTheWay() async throws {
+        let fake = try await FakeS3Server.start()
+        try await fake.inject([["op": "UploadPart", "part": 3, "kind": "slowdown", "times": 3]])
+        let states = MemoryUploadStateStore()
+        let dir = try TempDirectory()
+        let file = try await dir.randomFile("g.bin", size: 4 * (64 << 10) + 3)
+        _ = try? await fake.storage(partSize: 64 << 10, stateStore: states).put(file: file.path, key: "g.bin")
+        let saved = try #require(await states.states.values.first)
+        #expect(saved.checksumAlgorithm == "CRC32C")
+        #expect(!saved.parts.isEmpty && saved.parts.count < 5)
+
+        let result = try await fake.storage(partSize: 128 << 10, stateStore: states).put(file: file.path, key: "g.bin")
+
+        let pass = try FileChecksums.compute(
+            path: file.path, expectedSize: Int64(4 * (64 << 10) + 3), segmentLength: 64 << 10, algorithm: .crc32c)
+        #expect(result.checksum == ObjectChecksum(algorithm: .crc32c, value: ChecksumAlgorithm.crc32c.composite(ofParts: pass.parts)!, confirmed: true))
+        #expect(result.partsSent == 5 - saved.parts.count)
+    }
 }
 
 /// Keeps upload states but drops the checksum fields, as a store without columns for them does.
