@@ -56,8 +56,12 @@ struct MultipartUpload {
         }
         if let known {
             // A kept part whose recorded checksum is not the file's own is sent again.
-            for (number, checksum) in state.checksums where number > known.count || known[number - 1] != checksum { state.parts[number] = nil }
-            for range in ranges where state.parts[range.number] != nil { state.checksums[range.number] = known[range.number - 1] }
+            for (number, checksum) in state.checksums where number > known.count || known[number - 1] != checksum {
+                state.parts[number] = nil
+            }
+            for range in ranges where state.parts[range.number] != nil {
+                state.checksums[range.number] = known[range.number - 1]
+            }
         }
         let missing = ranges.filter { state.parts[$0.number] == nil }
         storage.logger.info(
@@ -69,6 +73,7 @@ struct MultipartUpload {
         do {
             try await sendParts(missing, uploadID: state.uploadID, algorithm: algorithm, known: known, ledger: ledger)
             state = await ledger.state
+            if let algorithm { try await fillMissingChecksums(&state, ranges: ranges, algorithm: algorithm) }
             checksum = try await complete(state, algorithm: algorithm)
         } catch let error where Self.isPermanent(error) {
             storage.logger.info("aborting multipart upload", metadata: ["key": "\(objectKey)", "error": "\(error)"])
@@ -82,11 +87,6 @@ struct MultipartUpload {
         }
         try? await storage.stateStore.remove(uri: uri, source: source)
         return (missing.count, checksum)
-    }
-
-    /// The algorithm the upload was created with; `none` in the state means none.
-    static func algorithm(of state: MultipartUploadState) -> ChecksumAlgorithm? {
-        state.checksumAlgorithm.flatMap { ChecksumAlgorithm(name: $0) }
     }
 
     /// A byte range of the source sent as one part.
@@ -181,7 +181,8 @@ struct MultipartUpload {
             }
             let etag = try await client.uploadPart(
                 key: objectKey, uploadID: uploadID, number: part.number, path: source, offset: part.offset,
-                length: part.length, payloadHash: hash, checksum: checksum.flatMap { value in algorithm.map { ($0, value) } })
+                length: part.length, payloadHash: hash,
+                checksum: checksum.flatMap { value in algorithm.map { ($0, value) } })
             await ledger.record(part: part.number, etag: etag, checksum: checksum)
         }
     }
@@ -201,8 +202,8 @@ struct MultipartUpload {
             attempt += 1
             do {
                 let answer = try await client.completeMultipartUpload(
-                    key: objectKey, uploadID: state.uploadID, parts: parts, checksums: expected == nil ? [:] : state.checksums,
-                    algorithm: expected == nil ? nil : algorithm)
+                    key: objectKey, uploadID: state.uploadID, parts: parts,
+                    checksums: expected == nil ? [:] : state.checksums, algorithm: expected == nil ? nil : algorithm)
                 guard let algorithm, let expected else { return nil }
                 return try await verify(
                     expected: expected, algorithm: algorithm, parts: parts.count, reported: answer.checksums[algorithm])
@@ -219,31 +220,6 @@ struct MultipartUpload {
                 try await Task.sleep(for: wait)
             }
         }
-    }
-
-    /// Compares the composite S3 reported (in Complete's answer, else from HeadObject with
-    /// checksum mode) with the one computed from the parts sent. A mismatch deletes the object.
-    private func verify(
-        expected: String, algorithm: ChecksumAlgorithm, parts: Int, reported: String?
-    ) async throws -> ObjectChecksum {
-        var reported = reported
-        if reported == nil {
-            reported = try? await client.checksum(key: objectKey, algorithm: algorithm)
-        }
-        guard let reported else {
-            storage.logger.info(
-                "the server reported no checksum for the completed upload", metadata: ["key": "\(objectKey)", "algorithm": "\(algorithm.rawValue)"])
-            return ObjectChecksum(algorithm: algorithm, value: expected, confirmed: false)
-        }
-        // S3 answers `<value>-<parts>`; some servers leave the part count out.
-        let matches = reported == expected || "\(reported)-\(parts)" == expected
-        guard matches else {
-            try? await client.delete(key: objectKey)
-            throw StorageError.integrity(
-                "\(uri): S3 reports \(algorithm.rawValue) \(reported) for the completed upload, but the parts sent make \(expected); "
-                    + "the object was deleted")
-        }
-        return ObjectChecksum(algorithm: algorithm, value: expected, confirmed: true)
     }
 
     static func isPermanent(_ error: any Error) -> Bool {
