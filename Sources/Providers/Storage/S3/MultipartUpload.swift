@@ -50,9 +50,11 @@ struct MultipartUpload {
         let ranges = Self.partRanges(size: size, partSize: state.partSize)
         let algorithm = Self.algorithm(of: state)
         // Checksums the single pass computed for this very part layout.
-        let known = checksums.flatMap { pass -> [String]? in
-            pass.algorithm == algorithm && algorithm != nil && pass.segmentLength == state.partSize
-                && pass.parts.count == ranges.count ? pass.parts : nil
+        var known: [String]?
+        if let pass = checksums, let algorithm, pass.algorithm == algorithm, pass.segmentLength == state.partSize,
+            pass.parts.count == ranges.count
+        {
+            known = pass.parts
         }
         if let known {
             // A kept part whose recorded checksum is not the file's own is sent again.
