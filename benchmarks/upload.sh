@@ -6,9 +6,15 @@
 #   RUNS=3 BIG_MB=1024 SMALL_COUNT=500 benchmarks/upload.sh
 #
 # Both tools get the same part size (8 MiB) and requests in flight (10, the aws default
-# max_concurrent_requests). Every upload goes to a fresh prefix, so nothing is skipped as
-# identical. Each case runs RUNS times, alternating which tool goes first; the best time of
-# each tool is kept. ratio = aws seconds / runner seconds (above 1: runner is faster).
+# max_concurrent_requests), and both send additional checksums (runner CRC32C, aws CRC32, its
+# default), so the server computes none of its own at Complete. Every upload goes to a fresh
+# prefix, so nothing is skipped as identical. Each case runs RUNS times, alternating which tool
+# goes first; the best time of each tool is kept. ratio = aws seconds / runner seconds (above 1:
+# runner is faster).
+#
+# The ceiling: a trivial client (one PutObject of the whole big file, headers signed by botocore,
+# the body streamed by Python's http.client, no checksum, no hashing) into the same server, best of RUNS; runner/ceiling is runner's
+# rate as a share of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +62,30 @@ run_aws() {  # PATH DEST [--recursive]
   aws s3 cp "$@" --only-show-errors >/dev/null
 }
 
+# The ceiling's trivial client: one PutObject of the whole file, headers signed by botocore
+# (UNSIGNED-PAYLOAD: no hashing), the file streamed by http.client in 1 MiB blocks.
+run_ceiling() {  # KEY
+  python3 - "$S3_TEST_BUCKET" "$1" "$WORK/big.bin" <<'PY'
+import http.client, os, sys, urllib.parse
+import botocore.session
+from botocore.auth import S3SigV4Auth
+from botocore.awsrequest import AWSRequest
+bucket, key, path = sys.argv[1:4]
+endpoint = urllib.parse.urlsplit(os.environ["AWS_ENDPOINT_URL"])
+url = f"{os.environ['AWS_ENDPOINT_URL']}/{bucket}/{urllib.parse.quote(key)}"
+size = os.path.getsize(path)
+request = AWSRequest(method="PUT", url=url, headers={"Content-Length": str(size), "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+S3SigV4Auth(botocore.session.get_session().get_credentials(), "s3", os.environ["AWS_REGION"]).add_auth(request)
+connection = http.client.HTTPConnection(endpoint.hostname, endpoint.port, timeout=600, blocksize=1 << 20)
+with open(path, "rb") as body:
+    connection.request("PUT", urllib.parse.urlsplit(url).path, body=body, headers=dict(request.headers.items()))
+    response = connection.getresponse()
+    response.read()
+if response.status != 200:
+    sys.exit(f"ceiling PUT failed: HTTP {response.status}")
+PY
+}
+
 declare -A best
 record() {  # NAME SECONDS
   if [[ -z "${best[$1]:-}" ]] || python3 -c "import sys; sys.exit(0 if $2 < ${best[$1]} else 1)"; then best[$1]="$2"; fi
@@ -74,6 +104,11 @@ for ((run = 1; run <= RUNS; run++)); do
     record "small-$tool" "$(seconds "$t1" "$t2")"
     echo "run $run $tool: big $(seconds "$t0" "$t1")s, small $(seconds "$t1" "$t2")s" >&2
   done
+  t0=$(now)
+  run_ceiling "bench-$run-ceiling/big.bin"
+  t1=$(now)
+  record "big-ceiling" "$(seconds "$t0" "$t1")"
+  echo "run $run ceiling (single PUT): big $(seconds "$t0" "$t1")s" >&2
 done
 
 # Both tools stored the same bytes: compare the aws readback of one object from each.
@@ -86,12 +121,16 @@ check() {  # KEY
 
 big_bytes=$((BIG_MB * 1024 * 1024))
 small_bytes=$((SMALL_COUNT * SMALL_KB * 1000))
-python3 - "${best[big-runner]}" "${best[big-aws]}" "${best[small-runner]}" "${best[small-aws]}" "$big_bytes" "$small_bytes" "$SMALL_COUNT" <<'PY'
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+python3 - "${best[big-runner]}" "${best[big-aws]}" "${best[small-runner]}" "${best[small-aws]}" "$big_bytes" "$small_bytes" "$SMALL_COUNT" "${best[big-ceiling]}" <<'PY'
 import sys
-br, ba, sr, sa = map(float, sys.argv[1:5]); big, small, count = map(int, sys.argv[5:8])
+br, ba, sr, sa = map(float, sys.argv[1:5]); big, small, count = map(int, sys.argv[5:8]); bc = float(sys.argv[8])
 mb = 1024 * 1024
 print(f"| case | runner upload | aws s3 cp | ratio (aws/runner) |")
 print(f"|---|---|---|---|")
 print(f"| 1 file of {big // mb} MiB | {br:.2f} s ({big / mb / br:.0f} MiB/s) | {ba:.2f} s ({big / mb / ba:.0f} MiB/s) | {ba / br:.2f} |")
 print(f"| {count} files of {small // count // 1000} KB | {sr:.2f} s ({count / sr:.0f} files/s) | {sa:.2f} s ({count / sa:.0f} files/s) | {sa / sr:.2f} |")
+print()
+print(f"Ceiling (trivial client, one PutObject of the {big // mb} MiB file): {bc:.2f} s ({big / mb / bc:.0f} MiB/s); "
+      f"runner reaches {bc / br:.2f} of it, aws s3 cp {bc / ba:.2f}.")
 PY

@@ -11,7 +11,9 @@ APT_PACKAGES=(
   postgresql time
   chromium chromium-driver
 )
-PIP_PACKAGES=("moto[server]" awscli boto3)
+# moto[s3crc32c] brings the crc32c package: without it moto computes CRC32 where CRC32C is asked
+# (so the composite checksums the S3 tests check would be wrong); fake_s3.py uses it too.
+PIP_PACKAGES=("moto[server,s3crc32c]" awscli boto3)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -25,7 +27,7 @@ if ((${#missing[@]})); then
 fi
 
 need_pip=0
-python3 -c "import moto, boto3, flask_cors" 2>/dev/null || need_pip=1
+python3 -c "import moto, boto3, flask_cors, crc32c" 2>/dev/null || need_pip=1
 command -v moto_server >/dev/null || need_pip=1
 command -v aws >/dev/null || need_pip=1
 if ((need_pip)); then

@@ -108,6 +108,35 @@ struct S3XMLTests {
             + "</CompleteMultipartUpload>")
     }
 
+    /// The documented shapes (S3 API reference, ListParts / CompleteMultipartUpload).
+    @Test func checksumsInListPartsCompleteBodyAndCompleteAnswer() throws {
+        let listed = Data(
+            """
+            <ListPartsResult><UploadId>u</UploadId><ChecksumAlgorithm>CRC32C</ChecksumAlgorithm><IsTruncated>false</IsTruncated>
+              <Part><PartNumber>1</PartNumber><ETag>"e1"</ETag><ChecksumCRC32C>dUS5Cg==</ChecksumCRC32C><Size>5242880</Size></Part>
+              <Part><PartNumber>2</PartNumber><ETag>"e2"</ETag><Size>7</Size></Part>
+            </ListPartsResult>
+            """.utf8)
+        let page = try #require(S3XML.parts(fromListParts: listed))
+        #expect(page.checksumAlgorithm == "CRC32C")
+        #expect(page.parts.map(\.checksums) == [[.crc32c: "dUS5Cg=="], [:]])
+
+        let body = S3XML.completeBody(parts: [(2, "\"e2\""), (1, "\"e1\"")], checksums: [1: "AAAAAA==", 2: "q/+6Pw=="], algorithm: .crc32c)
+        #expect(String(decoding: body, as: UTF8.self).hasSuffix(
+            #"<Part><PartNumber>1</PartNumber><ETag>"e1"</ETag><ChecksumCRC32C>AAAAAA==</ChecksumCRC32C></Part>"#
+                + #"<Part><PartNumber>2</PartNumber><ETag>"e2"</ETag><ChecksumCRC32C>q/+6Pw==</ChecksumCRC32C></Part>"#
+                + "</CompleteMultipartUpload>"))
+
+        let answer = Data(
+            """
+            <CompleteMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><ETag>"x-2"</ETag>
+            <ChecksumCRC32C>kkW6uw==-2</ChecksumCRC32C><ChecksumType>COMPOSITE</ChecksumType></CompleteMultipartUploadResult>
+            """.utf8)
+        #expect(S3XML.complete(answer) == .completed(etag: "\"x-2\""))
+        #expect(S3XML.completeChecksums(answer) == [.crc32c: "kkW6uw==-2"])
+        #expect(S3XML.completeChecksums(Data("<Error><Code>InternalError</Code></Error>".utf8)).isEmpty)
+    }
+
     @Test func listObjectsV2GivesKeysSizesAndToken() throws {
         let body = Data(
             """

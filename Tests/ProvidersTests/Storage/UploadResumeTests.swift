@@ -79,6 +79,13 @@ struct UploadResumeTests {
         #expect(!FileManager.default.fileExists(atPath: sidecar))
         #expect(try await AWSCLI.sha256(bucket: moto.bucket, key: key, in: dir.url) == file.sha256)
         #expect(try await AWSCLI.head(bucket: moto.bucket, key: key).metadata["sha256"] == file.sha256)
+        // Run 1 declared CRC32C and recorded each part's checksum; run 2 completed with them:
+        // moto's composite (computed from the bytes it holds) is the one run 2 printed.
+        #expect(state.checksumAlgorithm == "CRC32C")
+        #expect(Set(state.checksums.keys) == Set(state.parts.keys))
+        let stored = try await AWSCLI.checksums(bucket: moto.bucket, key: key)
+        // (moto's HeadObject leaves the `-<parts>` suffix of a composite out.)
+        #expect(outcome?["checksum"] as? String == "CRC32C:" + (stored["ChecksumCRC32C"] ?? "none") + "-24")
         #expect(try await AWSCLI.uploadsInProgress(bucket: moto.bucket, prefix: prefix).isEmpty)
     }
 

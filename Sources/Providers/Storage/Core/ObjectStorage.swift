@@ -79,13 +79,19 @@ package struct PutResult: Sendable, Equatable {
     /// Parts sent by this call (0 when skipped, 1 for a single PUT; resumed uploads count only
     /// the parts sent now).
     package var partsSent: Int
+    /// The additional checksum the store sent and, for multipart uploads, checked against the
+    /// composite S3 reported (S3 only; nil when skipped or sent without one).
+    package var checksum: ObjectChecksum?
 
-    package init(key: String, outcome: Outcome, bytes: Int64, sha256: String, partsSent: Int) {
+    package init(
+        key: String, outcome: Outcome, bytes: Int64, sha256: String, partsSent: Int, checksum: ObjectChecksum? = nil
+    ) {
         self.key = key
         self.outcome = outcome
         self.bytes = bytes
         self.sha256 = sha256
         self.partsSent = partsSent
+        self.checksum = checksum
     }
 }
 

@@ -13,13 +13,15 @@ extension S3Client {
         return id
     }
 
-    /// UploadPart from a byte range of `path`; returns the ETag exactly as sent by S3.
+    /// UploadPart from a byte range of `path` with its additional checksum (S3 refuses a part
+    /// whose bytes do not match it: `BadDigest`); returns the ETag exactly as sent by S3.
     func uploadPart(
-        key: String, uploadID: String, number: Int, path: String, offset: Int64, length: Int64, payloadHash: String
+        key: String, uploadID: String, number: Int, path: String, offset: Int64, length: Int64, payloadHash: String,
+        checksum: (algorithm: ChecksumAlgorithm, value: String)? = nil
     ) async throws -> String {
         let response = try await send(
             "PUT", key: key, query: [("partNumber", "\(number)"), ("uploadId", uploadID)],
-            headers: [(name: "Content-Type", value: "application/octet-stream")],
+            headers: [(name: "Content-Type", value: "application/octet-stream")] + Self.checksumHeaders(checksum),
             body: .file(path: path, offset: offset, length: length), payloadHash: payloadHash,
             timeout: Self.timeout(forBytes: length), operation: "UploadPart")
         guard let etag = response.headers["ETag"], !etag.isEmpty else {
@@ -28,9 +30,11 @@ extension S3Client {
         return etag
     }
 
-    /// Every part S3 holds for the upload (ListParts, 1000 per page).
-    func listParts(key: String, uploadID: String) async throws -> [S3XML.Part] {
+    /// Every part S3 holds for the upload (ListParts, 1000 per page), and the checksum
+    /// algorithm the upload declared when the server names it.
+    func listParts(key: String, uploadID: String) async throws -> (parts: [S3XML.Part], checksumAlgorithm: String?) {
         var all: [S3XML.Part] = []
+        var algorithm: String?
         var marker: String?
         repeat {
             var query: [(name: String, value: String)] = [("uploadId", uploadID)]
@@ -40,25 +44,27 @@ extension S3Client {
                 throw ProviderError(.invalidResponse, provider: "s3", message: "unreadable ListParts answer")
             }
             all += page.parts
+            algorithm = algorithm ?? page.checksumAlgorithm
             marker = page.nextMarker
         } while marker != nil
-        return all
+        return (all, algorithm)
     }
 
     /// CompleteMultipartUpload. The body is read even on HTTP 200, since S3 can fail after
     /// sending the status: an `<Error>` there becomes a `ProviderError` with its code.
-    /// - Returns: the multipart ETag.
-    func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) async throws
-        -> String
-    {
-        let body = S3XML.completeBody(parts: parts)
+    /// - Returns: the multipart ETag, and the additional checksums the answer carries.
+    func completeMultipartUpload(
+        key: String, uploadID: String, parts: [(number: Int, etag: String)], checksums: [Int: String] = [:],
+        algorithm: ChecksumAlgorithm? = nil
+    ) async throws -> (etag: String, checksums: [ChecksumAlgorithm: String]) {
+        let body = S3XML.completeBody(parts: parts, checksums: checksums, algorithm: algorithm)
         let response = try await send(
             "POST", key: key, query: [("uploadId", uploadID)],
             headers: [(name: "Content-Type", value: "application/xml")], body: .bytes(body),
             payloadHash: FileDigest.sha256(body), timeout: .seconds(300), operation: "CompleteMultipartUpload")
         switch S3XML.complete(response.body) {
         case .completed(let etag):
-            return etag
+            return (etag, S3XML.completeChecksums(response.body))
         case .failed(let error):
             throw ProviderError(
                 .http, provider: "s3", status: response.status, code: scrub(error.code, secrets: http.secrets, maxLength: 120),

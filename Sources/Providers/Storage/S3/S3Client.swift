@@ -65,6 +65,16 @@ struct S3Client: Sendable {
         return headers
     }
 
+    /// `x-amz-checksum-<name>` (and `x-amz-sdk-checksum-algorithm`, which moto needs to keep
+    /// the value) for a part or a single PUT.
+    static func checksumHeaders(_ checksum: (algorithm: ChecksumAlgorithm, value: String)?) -> [(name: String, value: String)] {
+        guard let checksum else { return [] }
+        return [
+            (name: checksum.algorithm.headerName, value: checksum.value),
+            (name: "x-amz-sdk-checksum-algorithm", value: checksum.algorithm.rawValue),
+        ]
+    }
+
     /// User metadata from response headers, names lowercased without `x-amz-meta-`.
     static func metadata(from headers: HTTPHeaders) -> [String: String] {
         var result: [String: String] = [:]
@@ -91,6 +101,14 @@ struct S3Client: Sendable {
             }
             throw error
         }
+    }
+
+    /// The additional checksum S3 keeps for the object (HeadObject with
+    /// `x-amz-checksum-mode: ENABLED`); nil when it reports none for `algorithm`.
+    func checksum(key: String, algorithm: ChecksumAlgorithm) async throws -> String? {
+        let response = try await send(
+            "HEAD", key: key, headers: [(name: "x-amz-checksum-mode", value: "ENABLED")], operation: "HeadObject")
+        return response.headers[algorithm.headerName].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     func delete(key: String) async throws {

@@ -14,6 +14,11 @@ package struct S3Configuration: Sendable {
     /// Hash every part and sign it; otherwise parts are sent as `UNSIGNED-PAYLOAD` (single
     /// PUTs are always signed with the SHA-256 computed for the metadata anyway).
     package var signPayload: Bool
+    /// The additional checksum sent with every upload (S3's flexible checksums): declared at
+    /// CreateMultipartUpload, sent with each part and single PUT, listed at Complete and checked
+    /// against the composite S3 answers. CRC32C by default; nil sends none (for compatibles
+    /// that refuse the headers).
+    package var checksumAlgorithm: ChecksumAlgorithm?
     package var retry: RetryPolicy
     package var connectTimeout: Duration
 
@@ -24,7 +29,7 @@ package struct S3Configuration: Sendable {
     package init(
         endpoint: S3Endpoint, region: String, credentials: AWSCredentials, partSize: Int64 = defaultPartSize,
         multipartThreshold: Int64? = nil, concurrency: Int = 8, signPayload: Bool = false,
-        retry: RetryPolicy = RetryPolicy(), connectTimeout: Duration = .seconds(10)
+        checksumAlgorithm: ChecksumAlgorithm? = .crc32c, retry: RetryPolicy = RetryPolicy(), connectTimeout: Duration = .seconds(10)
     ) {
         self.endpoint = endpoint
         self.region = region
@@ -33,6 +38,7 @@ package struct S3Configuration: Sendable {
         self.multipartThreshold = multipartThreshold
         self.concurrency = max(1, concurrency)
         self.signPayload = signPayload
+        self.checksumAlgorithm = checksumAlgorithm
         self.retry = retry
         self.connectTimeout = connectTimeout
     }
@@ -41,7 +47,8 @@ package struct S3Configuration: Sendable {
     /// (then `AWS_DEFAULT_REGION`, then `us-east-1`) and `AWS_ENDPOINT_URL`; `endpoint` and
     /// `region` (flags) win over the environment. Custom endpoints are addressed by path; AWS by
     /// virtual host unless `pathStyle`. `S3_PART_SIZE` (bytes, at least 5 MiB) and
-    /// `S3_CONCURRENCY` (requests in flight) tune multipart uploads.
+    /// `S3_CONCURRENCY` (requests in flight) tune multipart uploads; `S3_CHECKSUM_ALGORITHM`
+    /// (`CRC32C`, the default, `CRC32`, `SHA256` or `none`) chooses the additional checksum.
     /// - Throws: `ProviderError.missingConfiguration` naming the missing variable, or
     ///   `StorageError.invalidConfiguration` for a malformed endpoint.
     package static func fromEnvironment(
@@ -70,6 +77,16 @@ package struct S3Configuration: Sendable {
                 throw StorageError.invalidConfiguration("S3_CONCURRENCY must be a whole number of at least 1")
             }
             configuration.concurrency = concurrency
+        }
+        if let text = env.optional("S3_CHECKSUM_ALGORITHM") {
+            if text.lowercased() == "none" {
+                configuration.checksumAlgorithm = nil
+            } else {
+                guard let algorithm = ChecksumAlgorithm(name: text) else {
+                    throw StorageError.invalidConfiguration("S3_CHECKSUM_ALGORITHM must be CRC32C, CRC32, SHA256 or none")
+                }
+                configuration.checksumAlgorithm = algorithm
+            }
         }
         return configuration
     }

@@ -4,10 +4,11 @@ import Logging
 
 /// Object storage in an S3-compatible bucket (AWS, MinIO, Ceph, R2, moto) under a key prefix.
 ///
-/// - `put(file:)` hashes the file (SHA-256, streamed), skips the upload when the key already
-///   holds that SHA-256 (HeadObject, `x-amz-meta-sha256`; ETags are never used as checksums),
-///   then sends one PutObject, or a multipart upload above `multipartThreshold` with parts in
-///   parallel, resumable through `stateStore`.
+/// - `put(file:)` reads the file once to hash it (SHA-256, streamed) and compute each part's
+///   additional checksum (CRC32C by default), skips the upload when the key already holds that
+///   SHA-256 (HeadObject, `x-amz-meta-sha256`; ETags are never used as checksums), then sends
+///   one PutObject, or a multipart upload above `multipartThreshold` with parts in parallel,
+///   resumable through `stateStore`, whose composite checksum is checked at Complete.
 /// - Files are streamed from disk by the transport; nothing is loaded whole.
 /// - Failures are `ProviderError`s (provider `s3`, S3's `Code`, `RequestId`) or `StorageError`s.
 package struct S3Storage: ObjectStorage {
@@ -46,7 +47,16 @@ package struct S3Storage: ObjectStorage {
 
     package func put(file path: String, key: String, options: PutOptions) async throws -> PutResult {
         try ObjectKey.validate(key)
-        let (sha256, size) = try await runOnDedicatedThread(name: "storage") { try FileDigest.sha256(path: path) }
+        // One pass over the file: the SHA-256 (skip logic, metadata) and each part's checksum.
+        let configuration = configuration
+        let planned = try FileChecksums.size(of: path)
+        let threshold = configuration.multipartThreshold ?? configuration.partSize
+        let segment = planned <= threshold ? planned : MultipartUpload.partSize(for: planned, configured: configuration.partSize)
+        let digest = try await runOnDedicatedThread(name: "storage") {
+            try FileChecksums.compute(
+                path: path, expectedSize: planned, segmentLength: segment, algorithm: configuration.checksumAlgorithm)
+        }
+        let (sha256, size) = (digest.sha256, digest.size)
         if options.skipIfIdentical, let existing = try await client.head(key: objectKey(key)),
             existing.sha256 == sha256, existing.size == size
         {
@@ -54,17 +64,27 @@ package struct S3Storage: ObjectStorage {
             return PutResult(key: key, outcome: .skippedIdentical, bytes: size, sha256: sha256, partsSent: 0)
         }
         let headers = try objectHeaders(key: key, sha256: sha256, options: options)
-        let threshold = configuration.multipartThreshold ?? configuration.partSize
         if size <= threshold {
+            var checksum: ObjectChecksum?
+            if let algorithm = configuration.checksumAlgorithm {
+                let value = try await digest.algorithm == algorithm && digest.parts.count == 1
+                    ? digest.parts[0]
+                    : runOnDedicatedThread(name: "storage") {
+                        try FileChecksums.checksum(path: path, offset: 0, length: size, algorithm: algorithm)
+                    }
+                checksum = ObjectChecksum(algorithm: algorithm, value: value, confirmed: false)
+            }
             _ = try await client.send(
-                "PUT", key: objectKey(key), headers: headers, body: .file(path: path, offset: 0, length: size),
-                payloadHash: sha256, timeout: S3Client.timeout(forBytes: size), operation: "PutObject")
-            return PutResult(key: key, outcome: .uploaded, bytes: size, sha256: sha256, partsSent: 1)
+                "PUT", key: objectKey(key), headers: headers + S3Client.checksumHeaders(checksum.map { ($0.algorithm, $0.value) }),
+                body: .file(path: path, offset: 0, length: size), payloadHash: sha256,
+                timeout: S3Client.timeout(forBytes: size), operation: "PutObject")
+            return PutResult(key: key, outcome: .uploaded, bytes: size, sha256: sha256, partsSent: 1, checksum: checksum)
         }
         let sent = try await MultipartUpload(
-            storage: self, key: key, source: path, size: size, sha256: sha256, headers: headers
+            storage: self, key: key, source: path, size: size, sha256: sha256, headers: headers, checksums: digest
         ).run()
-        return PutResult(key: key, outcome: .uploaded, bytes: size, sha256: sha256, partsSent: sent)
+        return PutResult(
+            key: key, outcome: .uploaded, bytes: size, sha256: sha256, partsSent: sent.partsSent, checksum: sent.checksum)
     }
 
     package func put(bytes: Data, key: String, options: PutOptions) async throws -> PutResult {
@@ -76,10 +96,15 @@ package struct S3Storage: ObjectStorage {
         {
             return PutResult(key: key, outcome: .skippedIdentical, bytes: size, sha256: sha256, partsSent: 0)
         }
+        let checksum = configuration.checksumAlgorithm.map {
+            ObjectChecksum(algorithm: $0, value: $0.checksum(of: bytes), confirmed: false)
+        }
         _ = try await client.send(
-            "PUT", key: objectKey(key), headers: try objectHeaders(key: key, sha256: sha256, options: options),
+            "PUT", key: objectKey(key),
+            headers: try objectHeaders(key: key, sha256: sha256, options: options)
+                + S3Client.checksumHeaders(checksum.map { ($0.algorithm, $0.value) }),
             body: .bytes(bytes), payloadHash: sha256, timeout: S3Client.timeout(forBytes: size), operation: "PutObject")
-        return PutResult(key: key, outcome: .uploaded, bytes: size, sha256: sha256, partsSent: 1)
+        return PutResult(key: key, outcome: .uploaded, bytes: size, sha256: sha256, partsSent: 1, checksum: checksum)
     }
 
     package func head(key: String) async throws -> ObjectInfo? {

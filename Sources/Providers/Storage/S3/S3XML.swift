@@ -46,12 +46,16 @@ package enum S3XML {
         /// As S3 sent it (quotes included).
         package var etag: String
         package var size: Int64
+        /// Additional checksums S3 lists for the part, by algorithm (base64).
+        package var checksums: [ChecksumAlgorithm: String] = [:]
     }
 
     package struct PartsPage: Sendable, Equatable {
         package var parts: [Part]
         /// Non-nil when more parts follow: pass it as `part-number-marker`.
         package var nextMarker: String?
+        /// The upload's declared algorithm (`<ChecksumAlgorithm>`), when the server names it.
+        package var checksumAlgorithm: String? = nil
     }
 
     package static func parts(fromListParts data: Data) -> PartsPage? {
@@ -60,10 +64,23 @@ package enum S3XML {
             guard let number = node.value("PartNumber").flatMap(Int.init), let etag = node.value("ETag") else {
                 return nil
             }
-            return Part(number: number, etag: etag, size: node.value("Size").flatMap(Int64.init) ?? 0)
+            return Part(
+                number: number, etag: etag, size: node.value("Size").flatMap(Int64.init) ?? 0,
+                checksums: checksums(in: node))
         }
         let truncated = root.value("IsTruncated") == "true"
-        return PartsPage(parts: parts, nextMarker: truncated ? root.value("NextPartNumberMarker") : nil)
+        return PartsPage(
+            parts: parts, nextMarker: truncated ? root.value("NextPartNumberMarker") : nil,
+            checksumAlgorithm: root.value("ChecksumAlgorithm").flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// `<ChecksumCRC32C>`, `<ChecksumCRC32>`, `<ChecksumSHA256>` children of `node`.
+    static func checksums(in node: XMLTree) -> [ChecksumAlgorithm: String] {
+        var found: [ChecksumAlgorithm: String] = [:]
+        for algorithm in ChecksumAlgorithm.allCases {
+            if let value = node.value(algorithm.xmlElement), !value.isEmpty { found[algorithm] = value }
+        }
+        return found
     }
 
     /// One upload in progress listed by `ListMultipartUploads`.
@@ -112,12 +129,26 @@ package enum S3XML {
         return .completed(etag: etag)
     }
 
-    /// The `CompleteMultipartUpload` request body; parts must be in ascending order.
-    package static func completeBody(parts: [(number: Int, etag: String)]) -> Data {
+    /// The additional checksums in a `CompleteMultipartUpload` answer (`<ChecksumCRC32C>…-N`
+    /// for a composite), by algorithm; empty when the server sent none (moto 5.2 does not).
+    package static func completeChecksums(_ data: Data) -> [ChecksumAlgorithm: String] {
+        guard let root = XMLTree.parse(data), root.name != "Error" else { return [:] }
+        return checksums(in: root)
+    }
+
+    /// The `CompleteMultipartUpload` request body, parts in ascending order, each with its
+    /// additional checksum (`<ChecksumCRC32C>`) when `algorithm` is given.
+    package static func completeBody(
+        parts: [(number: Int, etag: String)], checksums: [Int: String] = [:], algorithm: ChecksumAlgorithm? = nil
+    ) -> Data {
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"#
         xml += #"<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">"#
         for part in parts.sorted(by: { $0.number < $1.number }) {
-            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(XMLTree.escape(part.etag))</ETag></Part>"
+            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(XMLTree.escape(part.etag))</ETag>"
+            if let algorithm, let checksum = checksums[part.number] {
+                xml += "<\(algorithm.xmlElement)>\(XMLTree.escape(checksum))</\(algorithm.xmlElement)>"
+            }
+            xml += "</Part>"
         }
         xml += "</CompleteMultipartUpload>"
         return Data(xml.utf8)

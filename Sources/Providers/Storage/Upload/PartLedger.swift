@@ -19,8 +19,9 @@ actor PartLedger {
         self.logger = logger
     }
 
-    func record(part number: Int, etag: String) async {
+    func record(part number: Int, etag: String, checksum: String?) async {
         state.parts[number] = etag
+        state.checksums[number] = checksum
         dirty = true
         guard !saving else { return }
         saving = true

@@ -18,6 +18,9 @@ package struct UploadOutcome: Sendable, Codable, Equatable {
     package var sha256: String?
     /// Parts (or whole-file PUTs) sent by this run.
     package var partsSent: Int?
+    /// The additional checksum sent (S3), `ALGORITHM:value`, e.g. `CRC32C:9Gq2Zw==-3` for a
+    /// multipart upload's composite.
+    package var checksum: String?
     /// Why it failed; never contains credentials.
     package var error: String?
 }
@@ -95,6 +98,7 @@ package enum UploadBatch {
             outcome.bytes = result.bytes
             outcome.sha256 = result.sha256
             outcome.partsSent = result.partsSent
+            outcome.checksum = result.checksum.map { "\($0.algorithm.rawValue):\($0.value)" }
         } catch {
             outcome.error = "\(error)"
         }

@@ -12,14 +12,42 @@ package struct MultipartUploadState: Codable, Sendable, Equatable {
     package var sha256: String
     /// Finished parts: part number → ETag exactly as S3 returned it.
     package var parts: [Int: String]
+    /// The additional checksum declared when the upload was created (`CRC32C`…, `none` for
+    /// none); nil when unknown (a state saved by a store or version that does not keep it: the
+    /// upload then takes ListParts' word, or the configured algorithm).
+    package var checksumAlgorithm: String?
+    /// Finished parts: part number → base64 checksum sent with it (empty without algorithm).
+    package var checksums: [Int: String]
 
-    package init(uri: String, uploadID: String, partSize: Int64, size: Int64, sha256: String, parts: [Int: String] = [:]) {
+    package init(
+        uri: String, uploadID: String, partSize: Int64, size: Int64, sha256: String, parts: [Int: String] = [:],
+        checksumAlgorithm: String? = nil, checksums: [Int: String] = [:]
+    ) {
         self.uri = uri
         self.uploadID = uploadID
         self.partSize = partSize
         self.size = size
         self.sha256 = sha256
         self.parts = parts
+        self.checksumAlgorithm = checksumAlgorithm
+        self.checksums = checksums
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case uri, uploadID, partSize, size, sha256, parts, checksumAlgorithm, checksums
+    }
+
+    /// Decodes states saved before checksums existed too (no `checksums`, no algorithm).
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        uri = try container.decode(String.self, forKey: .uri)
+        uploadID = try container.decode(String.self, forKey: .uploadID)
+        partSize = try container.decode(Int64.self, forKey: .partSize)
+        size = try container.decode(Int64.self, forKey: .size)
+        sha256 = try container.decode(String.self, forKey: .sha256)
+        parts = try container.decode([Int: String].self, forKey: .parts)
+        checksumAlgorithm = try container.decodeIfPresent(String.self, forKey: .checksumAlgorithm)
+        checksums = try container.decodeIfPresent([Int: String].self, forKey: .checksums) ?? [:]
     }
 }
 
@@ -43,7 +71,8 @@ package struct NoUploadStateStore: UploadStateStore {
 }
 
 /// Keeps the state of the upload of `dir/name` in `dir/.name.upload.json`, written atomically
-/// (temporary file, then rename). The file holds no credentials, only the upload id and ETags.
+/// (temporary file, then rename). The file holds no credentials, only the upload id, ETags and
+/// part checksums.
 package struct SidecarUploadStateStore: UploadStateStore {
     package init() {}
 

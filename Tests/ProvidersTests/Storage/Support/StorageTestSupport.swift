@@ -77,6 +77,20 @@ enum AWSCLI {
             etag: json["ETag"] as? String ?? "", metadata: json["Metadata"] as? [String: String] ?? [:])
     }
 
+    /// The additional checksum S3 keeps for the object, as `aws s3api head-object
+    /// --checksum-mode ENABLED` shows it: `ChecksumCRC32C` and so on → value.
+    static func checksums(bucket: String, key: String) async throws -> [String: String] {
+        let out = try await Subprocess.run([
+            "aws", "s3api", "head-object", "--bucket", bucket, "--key", key, "--checksum-mode", "ENABLED", "--output", "json",
+        ])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+        var found: [String: String] = [:]
+        for (name, value) in json where name.hasPrefix("Checksum") && name != "ChecksumType" {
+            if let text = value as? String { found[name] = text }
+        }
+        return found
+    }
+
     /// SHA-256 of the object as the aws command downloads it.
     static func sha256(bucket: String, key: String, in directory: URL) async throws -> String {
         let path = directory.appendingPathComponent("readback-\(UUID().uuidString)").path
