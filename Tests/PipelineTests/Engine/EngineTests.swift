@@ -96,7 +96,7 @@ struct EngineTests {
             try await test.store.eventTypes(id).contains("step.started")
         })
         #expect(try await test.store.cancel(jobID: id, source: "cli") == .done(from: .running))
-        #expect(try await eventually(timeout: .seconds(5)) { worker.running.count == 0 })
+        #expect(try await eventually(timeout: .seconds(30)) { worker.running.count == 0 })
         running.cancel()
         try await running.value
         let job = try #require(try await test.store.job(id))

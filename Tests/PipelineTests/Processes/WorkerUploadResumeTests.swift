@@ -36,7 +36,7 @@ struct WorkerUploadResumeTests {
         let logStart = Self.size(of: motoLog)
         let first = try RunnerProcess.worker(databaseURL: test.url, flags, environment: tuning)
         var saved: UploadState?
-        let deadline = ContinuousClock.now + .seconds(90)
+        let deadline = ContinuousClock.now + .seconds(240)  // decoding and chunking come first; slow on a loaded machine
         while ContinuousClock.now < deadline, first.isRunning {
             if let state = try await test.store.upload(uri: uri), state.parts.count >= 2 {
                 first.signal(SIGKILL)
