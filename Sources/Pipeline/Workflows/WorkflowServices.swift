@@ -25,6 +25,10 @@ package struct WorkflowServices: Sendable {
     /// Which hosts a job's `url` input may be fetched from (public addresses, plus the
     /// operator's allow-list).
     package var outboundPolicy = OutboundURLPolicy.fromEnvironment()
+    /// The service's public base URL (`--public-url`, `PUBLIC_URL`), e.g. `https://api.example.com`:
+    /// with it, Rev.ai calls back at `<public>/v1/callbacks/revai/{token}` when a chunk is done
+    /// instead of being polled. Nil: polling only.
+    package var publicURL: String?
 
     /// - Parameter providers: the process's clients; nil builds them here from `environment`.
     package init(storage: any ObjectStorage, environment: ProviderEnvironment = ProviderEnvironment(), logger: Logger,
@@ -36,6 +40,7 @@ package struct WorkflowServices: Sendable {
         self.logger = logger
         self.scratch = scratch ?? ScratchSpace.processFolder ?? ""
         self.http = http
+        self.publicURL = environment.optional("PUBLIC_URL")
     }
 
     /// The Gemini client, or a `missing_configuration` failure (not retryable); `purpose` (the
