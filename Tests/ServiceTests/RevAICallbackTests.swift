@@ -2,6 +2,7 @@ import FakeProviders
 import Foundation
 import Providers
 import Testing
+@testable import Pipeline
 @testable import Service
 
 #if canImport(Glibc)
@@ -43,6 +44,15 @@ struct RevAICallbackTests {
         return try #require(try job.object()["id"] as? String)
     }
 
+    /// The store's callback rows of the server's database: (all, arrived, closed).
+    static func callbackRows(_ server: TestServer) async throws -> (all: Int, arrived: Int, closed: Int) {
+        let store = try #require(try await openServiceStore(url: server.databaseURL, poolSize: 1) as? SQLJobStore)
+        defer { Task { await store.close() } }
+        let row = try #require(try await store.backend.single(
+            "SELECT count(*), count(arrived_at), count(closed_at) FROM provider_callbacks", []).first)
+        return (try row.int(0), try row.int(1), try row.int(2))
+    }
+
     @Test(arguments: StoreKind.allCases)
     func chunksFinishOnTheCallbackWithoutStatusPolls(_ kind: StoreKind) async throws {
         var configuration = FakeProviders.Configuration()
@@ -76,6 +86,10 @@ struct RevAICallbackTests {
         #expect(received.allSatisfy { ($0["payload"] as? [String: Any])?["status"] as? String == "transcribed" })
         #expect(Set(received.compactMap { ($0["payload"] as? [String: Any])?["provider_job_id"] as? String }) == Set(calls.map(\.jobID)))
 
+        // One token per chunk stored (its hash), each called once and closed.
+        let rows = try await Self.callbackRows(server)
+        #expect(rows.all == chunks && rows.arrived == chunks && rows.closed == chunks, "\(rows)")
+
         // A used token, a wrong one and an empty-looking one: 404, and no work starts.
         let body = ["job": ["id": calls[0].jobID, "status": "transcribed"]]
         let used = try await server.request("POST", String(calls[0].url.dropFirst(server.base.count)), key: nil, json: body)
@@ -105,6 +119,10 @@ struct RevAICallbackTests {
         #expect((fakes.stats(.revai).callsByRoute["GET /jobs/{id}"] ?? 0) >= 1, "\(fakes.stats(.revai).callsByRoute)")
         let page = try await server.request("GET", "/v1/jobs/\(id)/events?order=asc&limit=200", key: key).object()
         #expect(!(page["events"] as? [[String: Any]] ?? []).contains { $0["type"] as? String == "callback.received" })
+        // Every chunk's token was registered and, finished by polling, closed: a late call is refused.
+        let chunks = (job["steps"] as? [[String: Any]] ?? []).filter { ($0["name"] as? String ?? "").hasPrefix("transcribe/") }.count
+        let rows = try await Self.callbackRows(server)
+        #expect(chunks >= 2 && rows.all == chunks && rows.arrived == 0 && rows.closed == chunks, "\(rows)")
     }
 }
 
