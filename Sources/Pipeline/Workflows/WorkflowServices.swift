@@ -27,7 +27,8 @@ package struct WorkflowServices: Sendable {
     package var outboundPolicy = OutboundURLPolicy.fromEnvironment()
     /// The service's public base URL (`--public-url`, `PUBLIC_URL`), e.g. `https://api.example.com`:
     /// with it, Rev.ai calls back at `<public>/v1/callbacks/revai/{token}` when a chunk is done
-    /// instead of being polled. Nil: polling only.
+    /// instead of being polled. Nil: polling only. Set only by the processes that run beside a
+    /// server (`runner worker`, `runner serve`): `runner process` has no server to be called at.
     package var publicURL: String?
 
     /// - Parameter providers: the process's clients; nil builds them here from `environment`.
@@ -40,7 +41,6 @@ package struct WorkflowServices: Sendable {
         self.logger = logger
         self.scratch = scratch ?? ScratchSpace.processFolder ?? ""
         self.http = http
-        self.publicURL = environment.optional("PUBLIC_URL")
     }
 
     /// The Gemini client, or a `missing_configuration` failure (not retryable); `purpose` (the

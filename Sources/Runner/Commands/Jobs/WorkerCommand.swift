@@ -47,7 +47,7 @@ struct WorkerCommand: AsyncParsableCommand {
                               ("--heartbeat", heartbeat ?? "1s")] where parseDuration(value) == nil {
             throw ValidationError("\(name): not a duration: \(value)")
         }
-        try validatePublicURL(publicURL)
+        try validatePublicURL(publicURL ?? ProcessInfo.processInfo.environment["PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     func run() async throws {
@@ -76,7 +76,7 @@ struct WorkerCommand: AsyncParsableCommand {
             // `transcriber: local` jobs: the engine starts with the first one and stops with the worker.
             localWhisper = LocalWhisperInstallation.find().map { LocalWhisperEngine(installation: $0, logger: logger) }
             media.localWhisper = localWhisper
-            if let publicURL { media.publicURL = publicURL }
+            media.publicURL = publicURL ?? ProcessInfo.processInfo.environment["PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
             workflows.registerMediaWorkflows(media)
         }
         let worker = Worker(store: store, registry: workflows, configuration: configuration, logger: logger)

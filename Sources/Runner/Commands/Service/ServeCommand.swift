@@ -51,7 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxUploadMB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard parseDuration(shutdownGrace) != nil else { throw ValidationError("--shutdown-grace: not a duration: \(shutdownGrace)") }
-        try validatePublicURL(publicURL)
+        try validatePublicURL(publicURL ?? ProcessInfo.processInfo.environment["PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     func run() async throws {
@@ -87,5 +87,5 @@ func validatePublicURL(_ text: String?) throws {
     guard let text else { return }
     guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
           let host = url.host, !host.isEmpty, url.user == nil, url.password == nil, url.query == nil, url.fragment == nil
-    else { throw ValidationError("--public-url must be an http(s) base URL such as https://api.example.com, not \(text)") }
+    else { throw ValidationError("--public-url (PUBLIC_URL) must be an http(s) base URL such as https://api.example.com, not \(text)") }
 }
