@@ -62,7 +62,11 @@ package struct RevAITranscriber: Transcriber {
     package func transcribe(file path: String, language: String?, callback: (any RevAICallback)?) async throws -> Transcript {
         var options = RevJobOptions(language: language)
         options.notificationConfig = callback.map { RevJobOptions.NotificationConfig(url: $0.url) }
-        let job = try await client.submit(file: path, options: options)
+        let job: RevJob
+        do { job = try await client.submit(file: path, options: options) } catch {
+            await callback?.close()  // nothing will call back for a submission that failed
+            throw error
+        }
         let done: RevJob
         if let callback {
             do {
