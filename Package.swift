@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "Service", "Pipeline", "Providers", "TestSupport",
+                "Service", "Pipeline", "Providers", "FakeProviders", "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

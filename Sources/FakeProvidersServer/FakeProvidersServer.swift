@@ -20,6 +20,10 @@ struct FakeProvidersServer: AsyncParsableCommand {
     @Option(help: "Rev.ai polls answering in_progress before a job completes.") var revPolls = 1
     @Option(help: "Rev.ai jobs end as: transcribed, failed, stuck.") var revOutcome = "transcribed"
     @Option(help: "Seconds a 'hang' fault stays silent before closing.") var hangSeconds = 30
+    @Option(help: "Rev.ai jobs end this many seconds after submission, whatever the polls (then --rev-polls is ignored).")
+    var revProcessingSeconds: Double?
+    @Flag(help: "Rev.ai never calls back at a job's notification_config.url (the client must poll).")
+    var revNoCallbacks = false
 
     func validate() throws {
         for fault in faults { _ = try parse(fault) }
@@ -40,6 +44,8 @@ struct FakeProvidersServer: AsyncParsableCommand {
         configuration.port = port
         configuration.hangLimit = .seconds(hangSeconds)
         configuration.revai.pollsUntilDone = revPolls
+        configuration.revai.processingDelay = revProcessingSeconds.map { .milliseconds(Int64($0 * 1000)) }
+        configuration.revai.callbacks = !revNoCallbacks
         let fakes = try await FakeProviders.start(configuration)
         for flag in faults {
             let (service, fault) = try parse(flag)

@@ -70,7 +70,7 @@ public struct APIServer: Sendable {
 
     /// Every route of the API, as the OpenAPI document names them (the tests compare the two).
     var routes: [APIRoute] {
-        operationRoutes + jobRoutes + eventRoutes + assetRoutes + uploadRoutes + scheduleRoutes + hookRoutes + taskRoutes + webhookRoutes
+        operationRoutes + jobRoutes + eventRoutes + assetRoutes + uploadRoutes + scheduleRoutes + hookRoutes + taskRoutes + webhookRoutes + callbackRoutes
     }
 
     /// The paths and methods served, as `METHOD /path` (OpenAPI path templates).

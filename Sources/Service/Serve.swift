@@ -19,6 +19,11 @@ package struct ServeOptions: Sendable {
     /// Outbound webhooks, and the hosts exempt from the address checks of webhooks and `url`
     /// inputs (API and embedded worker).
     package var webhooks = WebhookSettings.fromEnvironment()
+    /// The server's public base URL (`--public-url`, `PUBLIC_URL`): the embedded worker has
+    /// Rev.ai call back at `<public>/v1/callbacks/revai/{token}`. Nil: it polls.
+    package var publicURL = ProcessInfo.processInfo.environment["PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    /// Where the embedded worker's provider clients take keys and base URLs (the process's environment).
+    package var providerEnvironment = ProviderEnvironment()
 
     package init(databaseURL: String, output: String, endpoint: String?, embeddedWorker: Bool) {
         self.databaseURL = databaseURL
@@ -43,7 +48,9 @@ package func runService(_ options: ServeOptions, registry: PrometheusCollectorRe
         options.service.scratch = scratch
         options.service.secrets = secretValues(databaseURL: options.databaseURL)
         options.service.outboundPolicy = options.webhooks.policy
-        var services = try WorkflowServices.forOutput(options.output, endpoint: options.endpoint, logger: logger).services
+        var services = try WorkflowServices.forOutput(options.output, endpoint: options.endpoint, logger: logger,
+                                                      environment: options.providerEnvironment).services
+        services.publicURL = options.publicURL
         // The offline recogniser, started on first use by the embedded worker, stopped at exit.
         services.outboundPolicy = options.service.outboundPolicy
         if options.embeddedWorker {

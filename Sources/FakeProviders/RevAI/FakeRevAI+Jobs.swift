@@ -47,8 +47,10 @@ extension FakeRevAI {
             Job(
                 id: Self.jobID(index), createdOn: Self.timestamp(), name: name, metadata: metadata, mediaURL: mediaURL,
                 options: options.filter { Self.optionKeys.contains($0.key) }, outcome: outcome,
-                transcript: FakeTranscript(audio: audio, durationOverride: duration), submitIndex: index)
+                transcript: FakeTranscript(audio: audio, durationOverride: duration), submitIndex: index,
+                notification: Self.notification(options))
         }
+        if let delay = self.options.processingDelay { finishLater(job.id, after: delay) }
         return .json(200, jobJSON(job))
     }
 
@@ -58,22 +60,20 @@ extension FakeRevAI {
     }
 
     func poll(_ id: String) -> FakeResponse {
-        withJob(id) { job in
-            if job.status == "in_progress" {
+        var finished: Job?
+        let response = withJob(id) { job in
+            if job.status == "in_progress", options.processingDelay == nil {
                 job.polls += 1
                 switch job.outcome {
-                case .stuck: break
-                case .transcribed(let after) where job.polls > after:
-                    job.status = "transcribed"
-                    job.completedOn = Self.timestamp()
-                case .failed(_, _, let after) where job.polls > after:
-                    job.status = "failed"
-                    job.completedOn = Self.timestamp()
+                case .transcribed(let after) where job.polls > after, .failed(_, _, let after) where job.polls > after:
+                    if Self.finish(&job) { finished = job }
                 default: break
                 }
             }
             return .json(200, jobJSON(job))
         }
+        if let finished { notifyFinished(finished) }
+        return response
     }
 
     func list(_ request: FakeRequest) -> FakeResponse {
@@ -113,6 +113,7 @@ extension FakeRevAI {
         if let name = job.name { json["name"] = name }
         if let metadata = job.metadata { json["metadata"] = metadata }
         if let url = job.mediaURL { json["media_url"] = url }
+        if let url = job.notification?.url { json["callback_url"] = url }
         if let completed = job.completedOn { json["completed_on"] = completed }
         if job.status != "in_progress" { json["duration_seconds"] = (job.transcript.duration * 100).rounded() / 100 }
         if job.status == "failed", case .failed(let failure, let detail, _) = job.outcome {

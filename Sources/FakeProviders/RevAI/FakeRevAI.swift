@@ -10,7 +10,28 @@ package final class FakeRevAI: FakeAPI, Sendable {
         package var pollsUntilDone = 1
         /// Multipart bodies larger than this get 413.
         package var maxUploadBytes = 64 << 20
+        /// When set, a job ends this long after its submission whatever the polls (a job scripted
+        /// `.stuck` never ends); nil: it ends after `pollsUntilDone` polls.
+        package var processingDelay: Duration?
+        /// Whether finished jobs call back at their `notification_config.url` (false: the fault
+        /// "never call back", so clients must poll).
+        package var callbacks = true
+        /// Rev.ai retries a callback not answered 200 every 30 minutes for a day; the fake
+        /// retries after this delay, up to `callbackAttempts` attempts in all.
+        package var callbackRetryDelay: Duration = .seconds(30)
+        package var callbackAttempts = 3
+        /// Longest one callback attempt may take (connect, send, first answer line).
+        package var callbackTimeout: Duration = .seconds(10)
         package init() {}
+    }
+
+    /// One callback attempt the fake made.
+    package struct Callback: Sendable, Equatable {
+        package var jobID: String
+        package var url: String
+        /// The receiver's answer, nil when none came (refused, timed out).
+        package var status: Int?
+        package var attempt: Int
     }
 
     /// How a submitted job ends.
@@ -34,6 +55,8 @@ package final class FakeRevAI: FakeAPI, Sendable {
         var status = "in_progress"
         var transcript: FakeTranscript
         var submitIndex: Int
+        /// `notification_config` (or `callback_url`): where the fake calls back when the job ends.
+        var notification: (url: String, headers: [String: String])? = nil
     }
 
     private struct State {
@@ -41,6 +64,7 @@ package final class FakeRevAI: FakeAPI, Sendable {
         var scripted: [Outcome] = []
         var submitted = 0
         var deleted = 0
+        var callbacks: [Callback] = []
     }
 
     let service = FakeService.revai
@@ -63,6 +87,36 @@ package final class FakeRevAI: FakeAPI, Sendable {
     package var jobsSubmitted: Int { state.withLock { $0.submitted } }
     package var jobsDeleted: Int { state.withLock { $0.deleted } }
     package var jobsStored: Int { state.withLock { $0.jobs.count } }
+    /// Every callback attempt so far, in order.
+    package var callbacksSent: [Callback] { state.withLock { $0.callbacks } }
+
+    func recordCallback(_ callback: Callback) { state.withLock { $0.callbacks.append(callback) } }
+
+    /// Ends a job per its outcome (the processing delay passed, or enough polls) and calls back.
+    /// - Returns: whether it ended now.
+    static func finish(_ job: inout Job) -> Bool {
+        guard job.status == "in_progress" else { return false }
+        switch job.outcome {
+        case .stuck: return false
+        case .transcribed: job.status = "transcribed"
+        case .failed: job.status = "failed"
+        }
+        job.completedOn = timestamp()
+        return true
+    }
+
+    /// Ends the job `id` after the processing delay (jobs submitted with `processingDelay` set).
+    func finishLater(_ id: String, after delay: Duration) {
+        Task { [self] in
+            try? await Task.sleep(for: delay)
+            let finished = state.withLock { state -> Job? in
+                guard var job = state.jobs[id], Self.finish(&job) else { return nil }
+                state.jobs[id] = job
+                return job
+            }
+            if let finished { notifyFinished(finished) }
+        }
+    }
 
     func handles(_ request: FakeRequest) -> Bool { request.path.hasPrefix(Self.prefix + "/") }
 

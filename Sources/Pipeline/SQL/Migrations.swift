@@ -149,6 +149,26 @@ enum Migrations {
                 """,
                 "CREATE INDEX dashboard_sessions_expires ON dashboard_sessions (expires_at)",
             ]),
+            // Provider callbacks (issue 12, Rev.ai's notification_config): the SHA-256 of the
+            // random token in the notification URL (never the token), the job and step that wait
+            // for it, and what the provider reported when it called (recorded once). Closed when
+            // the step no longer waits (finished by the callback or by polling): later calls 404.
+            (9, [
+                """
+                CREATE TABLE provider_callbacks (
+                  token_hash TEXT PRIMARY KEY,
+                  job_id \(uuid) NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+                  provider TEXT NOT NULL,
+                  step TEXT NOT NULL,
+                  provider_job_id TEXT,
+                  status TEXT,
+                  created_at BIGINT NOT NULL,
+                  arrived_at BIGINT,
+                  closed_at BIGINT
+                )
+                """,
+                "CREATE INDEX provider_callbacks_job ON provider_callbacks (job_id)",
+            ]),
         ].sorted { $0.version < $1.version }
     }
 

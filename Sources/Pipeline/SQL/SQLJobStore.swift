@@ -6,6 +6,8 @@ import Foundation
 /// PostgreSQL and SQLite except where `Dialect` says otherwise (claiming, notification, DDL types).
 final class SQLJobStore: JobStore {
     let backend: any SQLBackend
+    /// This process's waits for provider callbacks (`SQLJobStore+Callbacks`).
+    let callbackWakeups = CallbackWakeups()
 
     init(backend: any SQLBackend) { self.backend = backend }
 

@@ -167,6 +167,12 @@ struct TranscribeWorkflow: Workflow {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/\(chunk.index).flac"
         try await services.storage.get(key: chunk.key, to: path)
+        if let revai = transcriber as? RevAITranscriber, let publicURL = services.publicURL,
+           let callbacks = context.store as? any CallbackStore {
+            // Rev.ai calls back when the chunk is done; polling stays the (slow) fallback.
+            let callback = try await RevAIStoreCallback.register(publicURL: publicURL, job: context.jobID, step: context.step, store: callbacks)
+            return try await revai.transcribe(file: path, language: options.language, callback: callback)
+        }
         return try await transcriber.transcribe(file: path, language: options.language)
     }
 

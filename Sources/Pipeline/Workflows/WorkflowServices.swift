@@ -25,6 +25,11 @@ package struct WorkflowServices: Sendable {
     /// Which hosts a job's `url` input may be fetched from (public addresses, plus the
     /// operator's allow-list).
     package var outboundPolicy = OutboundURLPolicy.fromEnvironment()
+    /// The service's public base URL (`--public-url`, `PUBLIC_URL`), e.g. `https://api.example.com`:
+    /// with it, Rev.ai calls back at `<public>/v1/callbacks/revai/{token}` when a chunk is done
+    /// instead of being polled. Nil: polling only. Set only by the processes that run beside a
+    /// server (`runner worker`, `runner serve`): `runner process` has no server to be called at.
+    package var publicURL: String?
 
     /// - Parameter providers: the process's clients; nil builds them here from `environment`.
     package init(storage: any ObjectStorage, environment: ProviderEnvironment = ProviderEnvironment(), logger: Logger,

@@ -54,8 +54,31 @@ package struct RevAITranscriber: Transcriber {
     }
 
     package func transcribe(file path: String, language: String?) async throws -> Transcript {
-        let job = try await client.submit(file: path, options: RevJobOptions(language: language))
-        let done = try await client.waitForCompletion(job.id)
+        try await transcribe(file: path, language: language, callback: nil)
+    }
+
+    /// Transcribes with Rev.ai calling back at `callback.url` when the job ends (polling only
+    /// as the fallback); nil: polls as usual.
+    package func transcribe(file path: String, language: String?, callback: (any RevAICallback)?) async throws -> Transcript {
+        var options = RevJobOptions(language: language)
+        options.notificationConfig = callback.map { RevJobOptions.NotificationConfig(url: $0.url) }
+        let job: RevJob
+        do { job = try await client.submit(file: path, options: options) } catch {
+            await callback?.close()  // nothing will call back for a submission that failed
+            throw error
+        }
+        let done: RevJob
+        if let callback {
+            do {
+                done = try await client.waitForCompletion(job.id, callback: callback)
+            } catch {
+                await callback.close()
+                throw error
+            }
+            await callback.close()
+        } else {
+            done = try await client.waitForCompletion(job.id)
+        }
         let transcript = try await client.transcript(job.id).transcript(language: language ?? done.language, duration: done.durationSeconds)
         if deleteAfter { try? await client.delete(job.id) }
         return transcript

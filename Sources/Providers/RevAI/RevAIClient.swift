@@ -14,6 +14,9 @@ package struct RevAIClient: Sendable {
         package var retry = RetryPolicy()
         package var firstPoll: Duration = .seconds(5)
         package var maxPoll: Duration = .seconds(30)
+        /// While a callback is expected (`notification_config`), polls only this often: the
+        /// fallback when the call never comes. `REVAI_CALLBACK_POLL_SECONDS`.
+        package var callbackPoll: Duration = .seconds(60)
         /// Longest wait for a job to finish.
         package var jobTimeout: Duration = .seconds(3 * 3600)
         package var requestTimeout: Duration = .seconds(60)
@@ -31,6 +34,9 @@ package struct RevAIClient: Sendable {
             self.init(
                 accessToken: try environment.require("REVAI_ACCESS_TOKEN", provider: "revai"),
                 baseURL: environment.baseURL("REVAI_BASE_URL", default: "https://api.rev.ai"))
+            if let seconds = environment.optional("REVAI_CALLBACK_POLL_SECONDS").flatMap(Double.init), seconds > 0 {
+                callbackPoll = .milliseconds(Int64(seconds * 1000))
+            }
         }
     }
 

@@ -36,6 +36,9 @@ struct WorkerCommand: AsyncParsableCommand {
     var output: String?
     @Option(help: "S3 endpoint for --out s3://… (default: AWS_ENDPOINT_URL).") var endpoint: String?
     @OptionGroup var limits: ProviderLimitOptions
+    @Option(name: .customLong("public-url"),
+            help: "The API server's public base URL (default: PUBLIC_URL): Rev.ai calls back at <url>/v1/callbacks/revai/{token} when a chunk is done; polling stays the fallback.")
+    var publicURL: String?
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
@@ -44,6 +47,7 @@ struct WorkerCommand: AsyncParsableCommand {
                               ("--heartbeat", heartbeat ?? "1s")] where parseDuration(value) == nil {
             throw ValidationError("\(name): not a duration: \(value)")
         }
+        try validatePublicURL(publicURL ?? ProcessInfo.processInfo.environment["PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     func run() async throws {
@@ -72,6 +76,7 @@ struct WorkerCommand: AsyncParsableCommand {
             // `transcriber: local` jobs: the engine starts with the first one and stops with the worker.
             localWhisper = LocalWhisperInstallation.find().map { LocalWhisperEngine(installation: $0, logger: logger) }
             media.localWhisper = localWhisper
+            media.publicURL = publicURL ?? ProcessInfo.processInfo.environment["PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
             workflows.registerMediaWorkflows(media)
         }
         let worker = Worker(store: store, registry: workflows, configuration: configuration, logger: logger)

@@ -36,6 +36,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("webhook-allow-host"),
             help: "A host that webhooks and url inputs may reach although its address is loopback, private, link-local…; repeatable. Adds to WEBHOOK_ALLOW_HOSTS.")
     var webhookAllowHosts: [String] = []
+    @Option(name: .customLong("public-url"),
+            help: "This server's public base URL (default: PUBLIC_URL), e.g. https://api.example.com: Rev.ai then calls back at <url>/v1/callbacks/revai/{token} instead of being polled.")
+    var publicURL: String?
 
     func validate() throws {
         var configuration = ServiceConfiguration()
@@ -48,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxUploadMB >= 1 else { throw ValidationError("--max-upload-mb must be at least 1") }
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard parseDuration(shutdownGrace) != nil else { throw ValidationError("--shutdown-grace: not a duration: \(shutdownGrace)") }
+        try validatePublicURL(publicURL ?? ProcessInfo.processInfo.environment["PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     func run() async throws {
@@ -65,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         options.service.maxUploadBytes = Int64(maxUploadMB) << 20
         options.service.shutdownGrace = parseDuration(shutdownGrace)!
         options.worker.concurrency = concurrency
+        if let publicURL { options.publicURL = publicURL }
         options.worker.shutdownGrace = parseDuration(shutdownGrace)!
         options.webhooks.policy = OutboundURLPolicy(allowedHosts: Array(options.webhooks.policy.allowedHosts) + webhookAllowHosts)
         let host = self.host
@@ -75,4 +80,12 @@ struct ServeCommand: AsyncParsableCommand {
             fflush(nil)
         }
     }
+}
+
+/// Refuses a `--public-url` that is not an absolute http(s) URL without user-info, query or fragment.
+func validatePublicURL(_ text: String?) throws {
+    guard let text else { return }
+    guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+          let host = url.host, !host.isEmpty, url.user == nil, url.password == nil, url.query == nil, url.fragment == nil
+    else { throw ValidationError("--public-url (PUBLIC_URL) must be an http(s) base URL such as https://api.example.com, not \(text)") }
 }
