@@ -12,6 +12,8 @@
 # fixed, so a CI failure reproduces; ST_SEED=random for a new one), ST_ARGS (more `st run` flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/serve.sh
+source scripts/lib/serve.sh
 
 RUNNER="${RUNNER:-.build/debug/runner}"
 ST=".venv-test/bin/st"
@@ -19,16 +21,6 @@ ST=".venv-test/bin/st"
 [[ -x "$ST" ]] || { echo "api-contract: $ST is missing (run scripts/setup.sh)" >&2; exit 2; }
 
 work="$(mktemp -d /tmp/api-contract.XXXXXX)"
-server_pid=""
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
 cleanup() { stop_server; rm -rf "$work"; }
 trap cleanup EXIT
 
@@ -36,23 +28,7 @@ database="sqlite:$work/state.sqlite"
 key="$("$RUNNER" keys create --tenant contract --database-url "$database" 2>/dev/null)"
 [[ "$key" == mpk_* ]] || { echo "api-contract: runner keys create gave no key" >&2; exit 1; }
 
-"$RUNNER" serve --port 0 --database-url "$database" --out "$work/out" --no-worker --rate-limit 0 \
-  >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-
-base=""
-for _ in $(seq 1 300); do
-  line="$(grep -m1 -o 'listening on http://[^ ]*' "$work/serve.out" 2>/dev/null || true)"
-  if [[ -n "$line" ]]; then base="${line#listening on }"; break; fi
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -z "$base" ]]; then
-  echo "api-contract: runner serve did not start; its output:" >&2
-  cat "$work/serve.out" "$work/serve.err" >&2
-  exit 1
-fi
-echo "api-contract: runner serve on $base"
+serve_start api-contract "$work" --database-url "$database" --out "$work/out" --no-worker --rate-limit 0
 
 seed="${ST_SEED:-20261204}"
 seed_args=(--seed "$seed")

@@ -11,6 +11,8 @@
 # contains NAME; KEEP_ARTIFACTS=1 keeps the screenshots of a passing run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/serve.sh
+source scripts/lib/serve.sh
 
 RUNNER="${RUNNER:-.build/debug/runner}"
 PY=".venv-test/bin/python"
@@ -22,17 +24,7 @@ command -v chromedriver >/dev/null || { echo "browser-tests: chromedriver is mis
 work="$(mktemp -d /tmp/browser-tests.XXXXXX)"
 artifacts="$work/screenshots"
 mkdir -p "$artifacts"
-server_pid=""
 keep=0
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
 cleanup() {
   stop_server
   if ((keep)); then
@@ -55,23 +47,7 @@ espeak-ng -w "$work/p2.wav" "A young teacher wrote a short story about the quiet
 ffmpeg -loglevel error -y -i "$work/p1.wav" -i "$work/p2.wav" \
   -filter_complex "[0:a]apad=pad_dur=1.5[a];[a][1:a]concat=n=2:v=0:a=1" -ar 16000 -ac 1 "$work/speech.wav"
 
-TRANSCRIBER=local "$RUNNER" serve --port 0 --database-url "$database" --out "$work/out" --rate-limit 0 \
-  >"$work/serve.out" 2>"$work/serve.err" &
-server_pid=$!
-
-base=""
-for _ in $(seq 1 300); do
-  line="$(grep -m1 -o 'listening on http://[^ ]*' "$work/serve.out" 2>/dev/null || true)"
-  if [[ -n "$line" ]]; then base="${line#listening on }"; break; fi
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -z "$base" ]]; then
-  echo "browser-tests: runner serve did not start; its output:" >&2
-  cat "$work/serve.out" "$work/serve.err" >&2
-  exit 1
-fi
-echo "browser-tests: runner serve on $base"
+TRANSCRIBER=local serve_start browser-tests "$work" --database-url "$database" --out "$work/out" --rate-limit 0
 
 start=$SECONDS
 status=0

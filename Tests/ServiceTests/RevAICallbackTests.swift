@@ -58,13 +58,16 @@ struct RevAICallbackTests {
         var configuration = FakeProviders.Configuration()
         configuration.revai.processingDelay = .seconds(2)
         let fakes = try await FakeProviders.start(configuration)
-        let server = try await Self.start(kind, fakes: fakes, callbackPoll: 60)
+        let server = try await Self.start(kind, fakes: fakes, callbackPoll: 600)
         defer { Task { await server.stop(); await fakes.shutdown() } }
         let key = try await server.key(tenant: "acme")
         let id = try await Self.transcribe(server, key: key)
 
-        // The fallback poll comes only after 60 s: done well before, it finished on the calls.
-        let job = try await server.waitForJob(id, key: key, timeout: .seconds(20))
+        // The fallback poll comes only after 10 minutes: done before, and with no status poll
+        // at the fake (below), it finished on the calls.
+        let started = ContinuousClock.now
+        let job = try await server.waitForJob(id, key: key, timeout: .seconds(300))
+        #expect(ContinuousClock.now - started < .seconds(600))
         #expect(job["status"] as? String == "succeeded", "\(job["error"] ?? "")")
         let chunks = try #require((job["steps"] as? [[String: Any]])?.filter { ($0["name"] as? String ?? "").hasPrefix("transcribe/") }.count)
         #expect(chunks >= 2)
@@ -91,8 +94,9 @@ struct RevAICallbackTests {
         #expect(rows.all == chunks && rows.arrived == chunks && rows.closed == chunks, "\(rows)")
 
         // A used token, a wrong one and an empty-looking one: 404, and no work starts.
-        let body = ["job": ["id": calls[0].jobID, "status": "transcribed"]]
-        let used = try await server.request("POST", String(calls[0].url.dropFirst(server.base.count)), key: nil, json: body)
+        let first = try #require(calls.first)
+        let body = ["job": ["id": first.jobID, "status": "transcribed"]]
+        let used = try await server.request("POST", String(first.url.dropFirst(server.base.count)), key: nil, json: body)
         #expect(used.status == 404, "\(used.text)")
         #expect(used.header("Content-Type") == "application/problem+json")
         let wrong = try await server.request("POST", "/v1/callbacks/revai/" + String(repeating: "A", count: 43), key: nil, json: body)
