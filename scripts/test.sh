@@ -26,15 +26,17 @@ for f in scripts/services/*.sh; do
 done
 
 swift build --build-tests
-# Three phases on this 2-core machine: the in-process suites (servers, workers and latency checks
-# in the test process), then the suites that start several `runner` processes, one test at a time, then the
-# 20 × 200 MiB upload test alone (4 GiB through one server). Run together, the process suites
-# starved the in-process servers of CPU for tens of seconds.
+# Phases on this 2-core machine: the in-process suites (servers and workers in the test process),
+# then the suites that start several `runner` processes one test at a time, then the event-stream
+# latency test alone, then the 20 × 200 MiB upload test alone (4 GiB through one server). Run all
+# together, the suites starved the in-process servers of CPU for tens of seconds.
 processes="WorkerProcessTests|FleetLimitTests|WorkerUploadResumeTests|ScheduleFiringTests|WebhookCrashTests|ServeProcessTests|DiskFullTests|ProcessSignalTests|BulkCommandTests"
+latency="EventStreamTests"
 heavy="ServeProcessTests/twentyParallelUploads"
 if [[ $# -eq 0 ]]; then
-  swift test --skip-build --skip "$processes"
+  swift test --skip-build --skip "$processes|$latency"
   swift test --skip-build --filter "$processes" --skip "$heavy" --no-parallel
+  swift test --skip-build --filter "$latency"
   swift test --skip-build --filter "$heavy"
 else
   swift test --skip-build "$@"
