@@ -139,9 +139,10 @@ package struct BatchProcess: Sendable {
             configuration.shutdownGrace = .seconds(5)
             if options.databaseURL.hasPrefix("sqlite:") {
                 // One process owns an embedded database: a job left running by a killed run is
-                // taken back quickly (10 s: a loaded 2-core machine missed 4 s of heartbeats of
-                // its own running narrations, which were then rescued and died).
-                configuration.rescueAfter = .seconds(10)
+                // taken back sooner than the default (not quicker than 30 s: the whole test suite on
+                // a 2-core machine stalled this process's own heartbeats for 4, then 10 s, and its
+                // running narrations were rescued from under it and died).
+                configuration.rescueAfter = .seconds(30)
             }
             try await Worker(store: store, registry: registry, configuration: configuration, logger: services.logger).run()
         }
