@@ -26,6 +26,10 @@ for f in scripts/services/*.sh; do
 done
 
 swift build --build-tests
+# Every phase has a time limit (scripts/lib/watchdog.sh): a hung test prints its threads and
+# fails the run instead of using up CI's time.
+# shellcheck source=scripts/lib/watchdog.sh
+source scripts/lib/watchdog.sh
 # Phases on this 2-core machine: the in-process suites (servers and workers in the test process),
 # then the suites that start several `runner` processes one test at a time, then the event-stream
 # latency test alone, then the 20 × 200 MiB upload test alone (4 GiB through one server). Run all
@@ -34,12 +38,12 @@ processes="WorkerProcessTests|FleetLimitTests|WorkerUploadResumeTests|ScheduleFi
 latency="EventStreamTests"
 heavy="ServeProcessTests/twentyParallelUploads"
 if [[ $# -eq 0 ]]; then
-  swift test --skip-build --skip "$processes|$latency"
-  swift test --skip-build --filter "$processes" --skip "$heavy" --no-parallel
-  swift test --skip-build --filter "$latency"
-  swift test --skip-build --filter "$heavy"
+  run_phase 1500 in-process swift test --skip-build --skip "$processes|$latency"
+  run_phase 1200 processes swift test --skip-build --filter "$processes" --skip "$heavy" --no-parallel
+  run_phase 400 latency swift test --skip-build --filter "$latency"
+  run_phase 400 heavy-upload swift test --skip-build --filter "$heavy"
 else
-  swift test --skip-build "$@"
+  run_phase 2400 selected swift test --skip-build "$@"
 fi
 # The API contract: schemathesis against `runner serve`, from its own OpenAPI document.
 scripts/api-contract.sh
