@@ -129,7 +129,8 @@ struct ServeProcess {
     static func createKey(databaseURL: String) async throws -> String {
         let keys = try RunnerProcess(["keys", "create", "--tenant", "acme", "--database-url", databaseURL], databaseURL: "")
         #expect(try await keys.wait(timeout: .seconds(30)) == 0, "\(keys.log)")
-        return try #require(keys.log.split(separator: "\n").last.map(String.init), "no key printed: \(keys.log)")
+        // The key is its own line on standard output; the notes around it go to standard error.
+        return try #require(keys.log.split(separator: "\n").last { $0.hasPrefix("mpk_") }.map(String.init), "no key printed: \(keys.log)")
     }
 
     static func start(databaseURL: String, _ extra: [String]) async throws -> ServeProcess {
