@@ -63,10 +63,10 @@ struct BrokenInputReportTests {
     }
 
     @Test("a file with two audio tracks records which one was used")
-    func twoTracks() throws {
+    func twoTracks() async throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("two.mka")
-        let (status, _, stderr) = try run("/usr/bin/env", ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=1", "-f", "lavfi", "-i", "sine=f=880:d=1",
+        let (status, _, stderr) = try await run("/usr/bin/env", ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:d=1", "-f", "lavfi", "-i", "sine=f=880:d=1",
                                                      "-map", "0", "-map", "1", "-c:a", "flac", path])
         #expect(status == 0, "\(stderr)")
         let manifest = try chunk(path)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Logging
 import Testing
 @testable import MediaCore
@@ -9,18 +10,9 @@ let runnerBinary: String = {
 }()
 
 @discardableResult
-func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let result = try await Command.run([executable] + arguments)
+    return (result.status, result.output, result.errors)
 }
 
 struct ChunkBatchTests {
@@ -66,7 +58,7 @@ struct ChunkBatchTests {
             #expect(digest.hex == chunk.sha256)
             #expect(digest.bytes == chunk.bytes)
             // Independent reader: the ffmpeg command decodes exactly the frames the manifest states.
-            #expect(try ffmpegDecodedFrames(path, rate: 16_000, channels: 1) == Int(chunk.endSample - chunk.startSample))
+            #expect(try await ffmpegDecodedFrames(path, rate: 16_000, channels: 1) == Int(chunk.endSample - chunk.startSample))
         }
         let errors = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/errors.json"))) as? [[String: String]]
         #expect(Set(errors?.compactMap { $0["input"].map { ($0 as NSString).lastPathComponent } } ?? []) == ["text.mp3", "empty.mp3"])
@@ -93,10 +85,10 @@ struct ChunkBatchTests {
     }
 
     @Test("runner chunk: exit status, stderr and errors.json for a mix of inputs; every output format", arguments: ["flac", "wav", "mp3", "opus", "m4a"])
-    func command(format: String) throws {
+    func command(format: String) async throws {
         let dir = try TemporaryDirectory()
         let out = dir.file("out dir")
-        let result = try run(runnerBinary, ["chunk", fixtures + "/audio", fixtures + "/bad/text.mp3", "--out", out,
+        let result = try await run(runnerBinary, ["chunk", fixtures + "/audio", fixtures + "/bad/text.mp3", "--out", out,
                                             "--max-seconds", "6", "--format", format, "--jobs", "2"])
         #expect(result.status == 1)
         #expect(result.stderr.contains("failed: \(fixtures)/bad/text.mp3"))
@@ -113,7 +105,7 @@ struct ChunkBatchTests {
             #expect(zip(manifest.chunks, manifest.chunks.dropFirst()).allSatisfy { $0.endSample == $1.startSample })
             for chunk in manifest.chunks {
                 #expect(chunk.path.hasSuffix("." + format))
-                let frames = try ffmpegDecodedFrames("\(out)/\(name)/\(chunk.path)", rate: 16_000, channels: 1)
+                let frames = try await ffmpegDecodedFrames("\(out)/\(name)/\(chunk.path)", rate: 16_000, channels: 1)
                 let expected = Int(chunk.endSample - chunk.startSample)
                 #expect(abs(frames - expected) <= (format == "flac" || format == "wav" ? 0 : 2048))
             }
@@ -122,8 +114,8 @@ struct ChunkBatchTests {
     }
 
     @Test("runner probe --json describes files and names the ones it cannot read")
-    func probeCommand() throws {
-        let result = try run(runnerBinary, ["probe", "--json", fixtures + "/formats/cover.m4a", fixtures + "/bad/empty.mp3"])
+    func probeCommand() async throws {
+        let result = try await run(runnerBinary, ["probe", "--json", fixtures + "/formats/cover.m4a", fixtures + "/bad/empty.mp3"])
         #expect(result.status == 1)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         #expect(json.count == 2)

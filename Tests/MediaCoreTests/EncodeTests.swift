@@ -1,19 +1,13 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import MediaCore
 
 /// Runs the `ffmpeg` command (an independent reader) and returns the decoded frame count.
-func ffmpegDecodedFrames(_ path: String, rate: Int, channels: Int) throws -> Int {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
-    process.arguments = ["-v", "error", "-i", path, "-f", "f32le", "-ac", "\(channels)", "-ar", "\(rate)", "-"]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw MediaError(.decodeFailed, path: path, reason: "ffmpeg exit \(process.terminationStatus)") }
-    return data.count / 4 / channels
+func ffmpegDecodedFrames(_ path: String, rate: Int, channels: Int) async throws -> Int {
+    let result = try await Command.run(["/usr/bin/ffmpeg", "-v", "error", "-i", path, "-f", "f32le", "-ac", "\(channels)", "-ar", "\(rate)", "-"])
+    guard result.status == 0 else { throw MediaError(.decodeFailed, path: path, reason: "ffmpeg exit \(result.status)") }
+    return result.stdout.count / 4 / channels
 }
 
 struct EncodeTests {
@@ -25,7 +19,7 @@ struct EncodeTests {
     ]
 
     @Test("encoded files decode again, with our decoder and with the ffmpeg command, to the same audio", arguments: cases)
-    func roundTrip(format: AudioFileFormat, audio: AudioFormat) throws {
+    func roundTrip(format: AudioFileFormat, audio: AudioFormat) async throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("out." + format.fileExtension)
         let signal = Signals.speechLike(toneSeconds: [1.3, 1.1], silenceSeconds: [0.6], rate: audio.sampleRate, channels: audio.channels).samples
@@ -44,7 +38,7 @@ struct EncodeTests {
         try encoder.finish()
         let frames = signal.count / audio.channels
         let decoded = try decodeAll(path, format: audio)
-        let ffmpegFrames = try ffmpegDecodedFrames(path, rate: audio.sampleRate, channels: audio.channels)
+        let ffmpegFrames = try await ffmpegDecodedFrames(path, rate: audio.sampleRate, channels: audio.channels)
         let lossless = format == .wav || format == .flac
         // Lossless is exact; lossy codecs may add at most one codec frame of padding.
         let tolerance = lossless ? 0 : 2048
@@ -117,7 +111,7 @@ struct EncodeTests {
     }
 
     @Test("m4b carries chapters and tags")
-    func chapters() throws {
+    func chapters() async throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("book.m4b")
         let chapters = [Chapter(title: "One", start: 0, end: 1), Chapter(title: "Two", start: 1, end: 2)]
@@ -126,14 +120,7 @@ struct EncodeTests {
         let tone = Signals.tone(seconds: 2, rate: 44_100, channels: 1)
         try tone.withUnsafeBufferPointer { try encoder.write($0) }
         try encoder.finish()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffprobe")
-        process.arguments = ["-v", "error", "-show_chapters", "-show_format", "-of", "json", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try await Command.run(["/usr/bin/ffprobe", "-v", "error", "-show_chapters", "-show_format", "-of", "json", path]).stdout
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let found = try #require(json["chapters"] as? [[String: Any]])
         #expect(found.compactMap { ($0["tags"] as? [String: String])?["title"] } == ["One", "Two"])

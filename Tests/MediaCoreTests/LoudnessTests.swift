@@ -38,7 +38,7 @@ import TestSupport
     }
 
     @Test(arguments: [(-35.0, "quiet"), (-3.0, "loud")])
-    func normalisingLandsOnTheTargetCheckedByFFmpeg(level: Double, name: String) throws {
+    func normalisingLandsOnTheTargetCheckedByFFmpeg(level: Double, name: String) async throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let input = dir + "/\(name).flac"
@@ -57,7 +57,7 @@ import TestSupport
             let after = try #require(report.output.integratedLUFS)
             #expect(abs(after - (-18)) <= 1, "\(fileFormat): ours \(after)")
             #expect(try #require(report.output.truePeakDBTP) <= -1.5, "\(fileFormat)")
-            let ffmpeg = try FFmpegLoudness.measure(output)
+            let ffmpeg = try await FFmpegLoudness.measure(output)
             #expect(abs(ffmpeg.integrated - (-18)) <= 1, "\(fileFormat): ffmpeg I \(ffmpeg.integrated)")
             #expect(ffmpeg.truePeak <= -1.5, "\(fileFormat): ffmpeg true peak \(ffmpeg.truePeak)")
             #expect(abs(ffmpeg.integrated - after) < 0.5, "\(fileFormat): meters disagree, ffmpeg \(ffmpeg.integrated), ours \(after)")
@@ -65,7 +65,7 @@ import TestSupport
     }
 
     @Test(arguments: [AudioFileFormat.mp3, .m4b])
-    func peakySpeechReachesTheTargetUnderTheTruePeakLimit(fileFormat: AudioFileFormat) throws {
+    func peakySpeechReachesTheTargetUnderTheTruePeakLimit(fileFormat: AudioFileFormat) async throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Narration-like: one plain gain would stop about 4 dB short of −18 LUFS at −1.5 dBTP.
@@ -77,13 +77,13 @@ import TestSupport
         let crest = try #require(report.input.truePeakDBTP) - (try #require(report.input.integratedLUFS))
         #expect(crest > 20, "the input is not peaky: \(crest) dB")
         #expect(report.peakLimited && report.plan.limiterMaxReductionDB > 3)
-        let ffmpeg = try FFmpegLoudness.measure(output)
+        let ffmpeg = try await FFmpegLoudness.measure(output)
         #expect(abs(ffmpeg.integrated - (-18)) <= 0.5, "\(fileFormat): ffmpeg I \(ffmpeg.integrated)")
         #expect(ffmpeg.truePeak <= -1.5, "\(fileFormat): ffmpeg true peak \(ffmpeg.truePeak)")
         #expect(abs(try #require(report.output.integratedLUFS) - ffmpeg.integrated) < 0.2)
     }
 
-    @Test func limitedOutputHasTheInputsLengthToTheSample() throws {
+    @Test func limitedOutputHasTheInputsLengthToTheSample() async throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let input = dir + "/speech.wav"
@@ -95,7 +95,7 @@ import TestSupport
         #expect(report.peakLimited)
         let frames = try AudioDecoder(path: dir + "/out.wav", output: format).decode { _ in }
         #expect(frames == Int64(signal.count))
-        #expect(abs(try FFmpegLoudness.measure(dir + "/out.wav").integrated - (-18)) <= 0.2)
+        #expect(abs(try await FFmpegLoudness.measure(dir + "/out.wav").integrated - (-18)) <= 0.2)
     }
 
     @Test func aSignalThatNeedsNoLimitingGetsExactlyThePlainGain() throws {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Service
 import Testing
 
 /// The API as a client uses it: post work, watch it, download what it made; on both stores.
@@ -79,6 +80,29 @@ struct ServiceFlowTests {
         #expect(try await server.request("GET", "/v1/jobs/\(id)", key: key).status == 404)
         #expect(!FileManager.default.fileExists(atPath: server.output + "/jobs/\(id)/audio.mp3"))
         _ = try await server.waitForJob(try #require(rerunJob["id"] as? String), key: key)
+    }
+
+    /// A short text travels in the job itself (nothing written to the store on the request
+    /// path); a text over 64 KiB is stored as the job's source, once per content.
+    @Test func shortTextsTravelInTheJobAndLongOnesInTheStore() async throws {
+        let server = try await TestServer.start(.sqlite) { $0.embeddedWorker = false }
+        defer { Task { await server.stop() } }
+        let key = try await server.key(tenant: "acme")
+        let short = try await server.request("POST", "/v1/jobs", key: key, json: ["workflow": "narrate", "input": ["text": "A short note."]])
+        #expect(short.status == 202, "\(short.text)")
+        let shortInput = try #require(try short.object()["input"] as? [String: Any])
+        #expect(shortInput["text"] as? String == "A short note." && shortInput["source_key"] == nil, "\(shortInput)")
+        #expect(!FileManager.default.fileExists(atPath: server.output + "/inputs"), "a short text must not be written to the store")
+
+        let long = String(repeating: "The tide came in over the long flat sand. ", count: 1700)  // 71,400 bytes
+        let posted = try await server.request("POST", "/v1/jobs", key: key,
+                                              json: ["workflow": "narrate", "input": ["text": long, "name": "tide.txt"]])
+        #expect(posted.status == 202, "\(posted.text)")
+        let longInput = try #require(try posted.object()["input"] as? [String: Any])
+        #expect(longInput["text"] == nil, "a long text is not carried in the job")
+        let sourceKey = try #require(longInput["source_key"] as? String)
+        #expect(sourceKey.hasSuffix("/tide.txt"))
+        #expect(try String(contentsOfFile: server.output + "/" + sourceKey, encoding: .utf8) == long)
     }
 
     @Test(arguments: StoreKind.allCases)

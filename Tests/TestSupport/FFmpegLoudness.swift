@@ -8,17 +8,8 @@ package enum FFmpegLoudness {
         package var description: String
     }
 
-    package static func measure(_ path: String) throws -> (integrated: Double, truePeak: Double) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffmpeg", "-nostats", "-hide_banner", "-i", path, "-af", "ebur128=peak=true", "-f", "null", "-"]
-        let pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+    package static func measure(_ path: String) async throws -> (integrated: Double, truePeak: Double) {
+        let text = try await Command.run(["ffmpeg", "-nostats", "-hide_banner", "-i", path, "-af", "ebur128=peak=true", "-f", "null", "-"]).errors
         // The Summary block is last; its "I:" and (under "True peak:") "Peak:" lines.
         guard let summary = text.range(of: "Summary:", options: .backwards)?.upperBound else {
             throw Unreadable(description: "ffmpeg printed no loudness summary for \(path): \(text.suffix(300))")

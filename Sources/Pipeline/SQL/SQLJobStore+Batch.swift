@@ -10,38 +10,64 @@ extension SQLJobStore {
 
     func enqueue(batch requests: [EnqueueRequest], source: String) async throws -> [EnqueueResult] {
         for request in requests {
-            guard !request.workflow.isEmpty, !request.queue.isEmpty else {
-                throw StoreError.invalidInput("workflow and queue must not be empty")
-            }
-            guard request.maxAttempts >= 1 else { throw StoreError.invalidInput("max attempts must be at least 1") }
+            if let problem = Self.invalid(request) { throw problem }
         }
+        return try await enqueueAll(requests, source: source).map { try $0.get() }
+    }
+
+    /// Why `request` cannot be enqueued at all, if it cannot.
+    static func invalid(_ request: EnqueueRequest) -> StoreError? {
+        guard !request.workflow.isEmpty, !request.queue.isEmpty else { return StoreError.invalidInput("workflow and queue must not be empty") }
+        guard request.maxAttempts >= 1 else { return StoreError.invalidInput("max attempts must be at least 1") }
+        return nil
+    }
+
+    /// Enqueues many jobs, one result per request in order: an invalid request, or a unique key
+    /// already used by another tenant or (with a request hash) for another request, fails alone.
+    /// The command line's bulk enqueue and the API's coalesced posts both come through here.
+    func enqueueAll(_ requests: [EnqueueRequest], source: String) async throws -> [Result<EnqueueResult, StoreError>] {
+        var results = [Result<EnqueueResult, StoreError>?](repeating: nil, count: requests.count)
         // A key given twice in one call names one job: only its first request is inserted.
         let keys = requests.map { $0.uniqueKey ?? Self.defaultUniqueKey($0) }
         var firstIndex: [String: Int] = [:]
         firstIndex.reserveCapacity(keys.count)
         var distinct: [Int] = []
-        for (index, key) in keys.enumerated() where firstIndex[key] == nil {
-            firstIndex[key] = index
-            distinct.append(index)
+        for (index, request) in requests.enumerated() {
+            if let problem = Self.invalid(request) {
+                results[index] = .failure(problem)
+            } else if firstIndex[keys[index]] == nil {
+                firstIndex[keys[index]] = index
+                distinct.append(index)
+            }
         }
-        var results = [EnqueueResult?](repeating: nil, count: requests.count)
         var start = 0
         while start < distinct.count {
             let chunk = Array(distinct[start..<min(start + Self.enqueueBatchSize, distinct.count)])
-            let items = chunk.map { (request: requests[$0], key: keys[$0]) }
-            let answers = try await insertBatch(items, source: source)
+            let answers = try await insertBatch(chunk.map { (request: requests[$0], key: keys[$0]) }, source: source)
             for (index, answer) in zip(chunk, answers) { results[index] = answer }
             start += chunk.count
         }
         return requests.indices.map { index in
+            if let result = results[index] { return result }
             let first = firstIndex[keys[index]]!
-            let result = results[first]!
-            return first == index ? result : EnqueueResult(jobID: result.jobID, created: false)
+            guard case .success(let done) = results[first]! else { return results[first]! }
+            if let problem = Self.conflict(requests[index], tenant: requests[first].tenant, requestHash: requests[first].requestHash) {
+                return .failure(problem)
+            }
+            return .success(EnqueueResult(jobID: done.jobID, created: false))
         }
     }
 
+    /// The conflict of a request whose key is already a job's (of `tenant`, made from `requestHash`).
+    static func conflict(_ request: EnqueueRequest, tenant: String, requestHash: String?) -> StoreError? {
+        guard tenant != request.tenant || (request.requestHash != nil && requestHash != request.requestHash) else { return nil }
+        return StoreError(.conflict, "enqueue", "the key was used for another request")
+    }
+
     /// Inserts distinct keys in one transaction. - Returns: one result per item, in order.
-    private func insertBatch(_ items: [(request: EnqueueRequest, key: String)], source: String) async throws -> [EnqueueResult] {
+    private func insertBatch(_ items: [(request: EnqueueRequest, key: String)], source: String) async throws
+        -> [Result<EnqueueResult, StoreError>]
+    {
         let backend = self.backend
         switch backend.dialect {
         case .postgres:
@@ -49,10 +75,11 @@ extension SQLJobStore {
                 BatchRow(ord: index, id: UUID().uuidString.lowercased(), queue: item.request.queue,
                          workflow: item.request.workflow, priority: item.request.priority,
                          max_attempts: item.request.maxAttempts, run_at: item.request.runAt?.unixMilliseconds,
-                         unique_key: item.key, input: item.request.input.text)
+                         unique_key: item.key, input: item.request.input.text, tenant: item.request.tenant,
+                         metadata: item.request.metadata?.text, triggered_by: item.request.trigger ?? source,
+                         request_hash: item.request.requestHash)
             }
             let payload = try JSON(encoding: rows).text
-            let keys = try JSON(encoding: items.map(\.key)).text
             return try await backend.transaction(write: true) { c in
                 // The events and the rows go in one statement; `run_at` of the event is the one
                 // asked for (absent when the job runs now), as in `enqueue`.
@@ -60,19 +87,21 @@ extension SQLJobStore {
                     """
                     WITH batch AS (
                       SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(ord int, id uuid, queue text, workflow text,
-                        priority int, max_attempts int, run_at bigint, unique_key text, input text)
+                        priority int, max_attempts int, run_at bigint, unique_key text, input text, tenant text,
+                        metadata text, triggered_by text, request_hash text)
                     ), inserted AS (
                       INSERT INTO jobs (id, queue, workflow, status, priority, max_attempts, run_at, unique_key, input,
-                        created_at, updated_at)
+                        created_at, updated_at, tenant, metadata, triggered_by, request_hash)
                       SELECT id, queue, workflow, 'queued', priority, max_attempts, COALESCE(run_at, {now}), unique_key,
-                        input::jsonb, {now}, {now}
+                        input::jsonb, {now}, {now}, tenant, metadata::jsonb, triggered_by, request_hash
                       FROM batch ORDER BY ord
                       ON CONFLICT (unique_key) DO NOTHING
                       RETURNING id, queue
                     ), logged AS (
                       INSERT INTO events (job_id, at, type, source, payload)
                       SELECT i.id, {now}, 'job.enqueued', $2::text, jsonb_strip_nulls(jsonb_build_object(
-                        'workflow', i.workflow, 'queue', i.queue, 'priority', i.priority, 'run_at', i.run_at))
+                        'workflow', i.workflow, 'queue', i.queue, 'priority', i.priority, 'run_at', i.run_at,
+                        'trigger', i.triggered_by))
                       FROM inserted n JOIN batch i ON i.id = n.id ORDER BY i.ord
                     )
                     SELECT id, queue FROM inserted
@@ -80,31 +109,37 @@ extension SQLJobStore {
                     .text(payload), .text(source))
                 let created = Set(try inserted.map { try $0.uuid(0) })
                 // A new statement sees keys another transaction committed while this one waited.
-                var existing: [String: UUID] = [:]
+                var existing: [String: (id: UUID, requestHash: String?, tenant: String)] = [:]
                 if created.count < items.count {
+                    let keys = try JSON(encoding: zip(rows, items).filter { !created.contains(UUID(uuidString: $0.0.id)!) }.map(\.1.key)).text
                     for row in try c.query(
-                        "SELECT unique_key, id FROM jobs WHERE unique_key IN (SELECT jsonb_array_elements_text($1::jsonb))",
+                        "SELECT unique_key, id, request_hash, tenant FROM jobs WHERE unique_key IN (SELECT jsonb_array_elements_text($1::jsonb))",
                         .text(keys)) {
-                        existing[try row.string(0)] = try row.uuid(1)
+                        existing[try row.string(0)] = (try row.uuid(1), row[2], try row.string(3))
                     }
                 }
                 for queue in Set(try inserted.map { try $0.string(1) }).sorted() { try backend.notifyWork(c, queue: queue) }
-                return try zip(rows, items).map { row, item in
+                return try zip(rows, items).map { row, item -> Result<EnqueueResult, StoreError> in
                     let id = UUID(uuidString: row.id)!
-                    if created.contains(id) { return EnqueueResult(jobID: id, created: true) }
+                    if created.contains(id) { return .success(EnqueueResult(jobID: id, created: true)) }
                     guard let other = existing[item.key] else {
                         throw StoreError(.database, "enqueue", "unique key conflict without a job")
                     }
-                    return EnqueueResult(jobID: other, created: false)
+                    if let problem = Self.conflict(item.request, tenant: other.tenant, requestHash: other.requestHash) { return .failure(problem) }
+                    return .success(EnqueueResult(jobID: other.id, created: false))
                 }
             }
         case .sqlite:
             return try await backend.transaction(write: true) { c in
                 var queues = Set<String>()
-                let results = try items.map { item in
-                    let result = try Self.insertOne(c, item.request, key: item.key, source: source)
-                    if result.created { queues.insert(item.request.queue) }
-                    return result
+                let results = try items.map { item -> Result<EnqueueResult, StoreError> in
+                    do {
+                        let result = try Self.insertOne(c, item.request, key: item.key, source: source)
+                        if result.created { queues.insert(item.request.queue) }
+                        return .success(result)
+                    } catch let error as StoreError where error.isConflict {
+                        return .failure(error)
+                    }
                 }
                 for queue in queues.sorted() { try backend.notifyWork(c, queue: queue) }
                 return results
@@ -122,6 +157,10 @@ extension SQLJobStore {
         let run_at: Int64?
         let unique_key: String
         let input: String
+        let tenant: String
+        let metadata: String?
+        let triggered_by: String
+        let request_hash: String?
     }
 
     // MARK: Completions

@@ -42,9 +42,7 @@ extension SQLJobStore {
             throw StoreError(.database, "enqueue", "unique key conflict without a job")
         }
         // A key reused by another tenant, or an Idempotency-Key reused for another request.
-        if try row.string(2) != request.tenant || (request.requestHash != nil && row[1] != request.requestHash) {
-            throw StoreError(.conflict, "enqueue", "the key was used for another request")
-        }
+        if let problem = conflict(request, tenant: try row.string(2), requestHash: row[1]) { throw problem }
         return EnqueueResult(jobID: try row.uuid(0), created: false)
     }
 

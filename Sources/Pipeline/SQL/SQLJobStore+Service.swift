@@ -4,24 +4,7 @@ extension SQLJobStore: ServiceStore {
     // MARK: Jobs
 
     func enqueue(each requests: [EnqueueRequest], source: String) async throws -> [Result<EnqueueResult, StoreError>] {
-        let backend = self.backend
-        return try await backend.transaction(write: true) { c in
-            var woken = Set<String>()
-            let results = try requests.map { request -> Result<EnqueueResult, StoreError> in
-                guard !request.workflow.isEmpty, !request.queue.isEmpty, request.maxAttempts >= 1 else {
-                    return .failure(StoreError.invalidInput("workflow and queue must not be empty; max attempts at least 1"))
-                }
-                do {
-                    let result = try Self.insertOne(c, request, key: request.uniqueKey ?? Self.defaultUniqueKey(request), source: source)
-                    if result.created { woken.insert(request.queue) }
-                    return .success(result)
-                } catch let error as StoreError where error.isConflict {
-                    return .failure(error)
-                }
-            }
-            for queue in woken.sorted() { try backend.notifyWork(c, queue: queue) }
-            return results
-        }
+        try await enqueueAll(requests, source: source)
     }
 
     // MARK: API keys

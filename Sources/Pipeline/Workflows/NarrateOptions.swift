@@ -3,8 +3,12 @@ import Providers
 
 /// A `narrate` job's input.
 package struct NarrateInput: Codable, Sendable {
-    /// Where the text file is in the output store (`inputs/<sha256>/<name>`).
-    package var sourceKey: String
+    /// Where the text file is in the output store (`inputs/<sha256>/<name>`); nil when the
+    /// text is carried in `text`.
+    package var sourceKey: String?
+    /// The text itself, for a small text posted to the API (see `inlineTextLimit`): no object
+    /// to write when the job is created, none to fetch when it runs.
+    package var text: String?
     /// The file's name (its extension chooses the reader).
     package var name: String
     /// `espeak` (default), `google`, `openai` or `gemini`.
@@ -24,11 +28,12 @@ package struct NarrateInput: Codable, Sendable {
     /// A URL the job downloads first (`fetch_url`) into `sourceKey`.
     package var sourceURL: String?
 
-    package init(sourceKey: String, name: String, engine: String? = nil, voice: String? = nil, maxInputChars: Int? = nil,
+    package init(sourceKey: String?, text: String? = nil, name: String, engine: String? = nil, voice: String? = nil, maxInputChars: Int? = nil,
                  segmentChars: Int? = nil, chapterPause: Double? = nil, style: String? = nil, loudnessTarget: Double? = nil, segments: Int? = nil) {
         self.segments = segments
         self.style = style
         self.sourceKey = sourceKey
+        self.text = text
         self.name = name
         self.engine = engine
         self.voice = voice
@@ -39,11 +44,13 @@ package struct NarrateInput: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case sourceKey = "source_key", name, engine, voice
+        case sourceKey = "source_key", text, name, engine, voice
         case maxInputChars = "max_input_chars", segmentChars = "segment_chars", chapterPause = "chapter_pause", style
         case loudnessTarget = "loudness_target", segments, sourceURL = "source_url"
     }
 
+    /// Texts up to this many UTF-8 bytes travel in the job's input; longer ones go to the store.
+    package static let inlineTextLimit = 64 * 1024
     static let defaultMaxInputChars = 500_000
     static let defaultSegmentChars = 1_000
     static let defaultLoudnessTarget = -18.0

@@ -20,7 +20,14 @@ struct NarrateWorkflow: Workflow {
             .step("extract_text") { context in
                 let folder = try services.scratchFolder(context.jobID, context.step)
                 defer { try? FileManager.default.removeItem(atPath: folder) }
-                let path = try await services.fetchSource(key: options.sourceKey, name: options.name, into: folder)
+                let path: String
+                if let text = options.text {
+                    path = try services.scratchSource(Data(text.utf8), name: options.name, into: folder)
+                } else if let key = options.sourceKey {
+                    path = try await services.fetchSource(key: key, name: options.name, into: folder)
+                } else {
+                    throw StepFailure(code: "bad_input", message: "narrate input: neither text nor source_key", retryable: false)
+                }
                 let limit = options.maxInputChars ?? NarrateInput.defaultMaxInputChars
                 let extracted = try await runOnDedicatedThread(name: "extract-text") { try TextExtractor.extract(path: path, maxCharacters: limit) }
                 for warning in extracted.warnings { context.logger.warning("extract_text", metadata: ["warning": "\(warning)"]) }
@@ -29,7 +36,10 @@ struct NarrateWorkflow: Workflow {
         ]
         steps += NarrationScript.steps(options: options, services: services)
         if let url = options.sourceURL {
-            steps.insert(SourceDownload.step(url: url, key: options.sourceKey, name: options.name, accepts: .text, services: services), at: 0)
+            guard let key = options.sourceKey else {
+                throw StepFailure(code: "bad_input", message: "narrate input: source_url without source_key", retryable: false)
+            }
+            steps.insert(SourceDownload.step(url: url, key: key, name: options.name, accepts: .text, services: services), at: 0)
         }
         let stepNames = (options.sourceURL == nil ? [] : [SourceDownload.stepName])
             + ["extract_text"] + NarrationScript.stepNames(options) + ["synthesize", "assemble", "publish"]

@@ -102,13 +102,26 @@ package struct WorkflowServices: Sendable {
 
     /// Fetches the job's source (stored under `inputs/…` when the job was enqueued) to scratch.
     func fetchSource(key: String, name: String, into folder: String) async throws -> String {
-        let path = folder + "/" + ((name as NSString).lastPathComponent.isEmpty ? "input" : (name as NSString).lastPathComponent)
+        let path = Self.sourcePath(name: name, in: folder)
         do {
             try await storage.get(key: key, to: path)
         } catch let error as StorageError where error.isNotFound {
             throw StepFailure(code: "input_missing", message: "the input \(name) is not in the store (\(key))", retryable: false)
         }
         return path
+    }
+
+    /// Writes a source carried in the job's input to scratch, under its name (whose extension
+    /// chooses the reader).
+    func scratchSource(_ bytes: Data, name: String, into folder: String) throws -> String {
+        let path = Self.sourcePath(name: name, in: folder)
+        try bytes.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    private static func sourcePath(name: String, in folder: String) -> String {
+        let last = (name as NSString).lastPathComponent
+        return folder + "/" + (last.isEmpty ? "input" : last)
     }
 }
 

@@ -108,11 +108,15 @@ extension APIServer {
         var document = body.options
         switch body.source {
         case .text(let text, let name):
-            let bytes = Data(text.utf8)
-            let hash = sha256Hex(bytes)
-            let key = "inputs/\(hash)/\(name)"
-            if try await storage.head(key: key) == nil { _ = try await storage.put(bytes: bytes, key: key) }
-            document["source_key"] = key
+            if text.utf8.count <= NarrateInput.inlineTextLimit {
+                // Carried in the job: nothing to write to the store on the request path.
+                document["text"] = text
+            } else {
+                let bytes = Data(text.utf8)
+                let key = "inputs/\(sha256Hex(bytes))/\(name)"
+                if try await storage.head(key: key) == nil { _ = try await storage.put(bytes: bytes, key: key) }
+                document["source_key"] = key
+            }
             document["name"] = name
         case .url(let url, let name):
             // Checked now (a clear 422) and again by the worker before it connects: DNS can change.

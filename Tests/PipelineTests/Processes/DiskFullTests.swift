@@ -22,9 +22,9 @@ struct DiskFullTests {
         // Narrated speech (cache, segments) plus the database outgrow 3 MB.
         let text = "A short text to narrate, long enough to fill a small disk. " + (1...200).map(String.init).joined(separator: " ")
         try Data(text.utf8).write(to: URL(fileURLWithPath: root + "/in/a.txt"))
-        #expect(try ProcessEndToEndTests.shell("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", disk) == 0)
+        #expect(try await ProcessEndToEndTests.shell("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", disk) == 0)
         defer {
-            _ = try? ProcessEndToEndTests.shell("umount", "-l", disk)
+            _ = try? ProcessEndToEndTests.shellBlocking("umount", "-l", disk)
             try? FileManager.default.removeItem(atPath: root)
         }
         for run in ["first run", "rerun"] {

@@ -26,7 +26,7 @@ struct LoudnessCommandTests {
         let report = try #require(try JSONSerialization.jsonObject(with: Data(result.output[start...].utf8)) as? [String: Any])
         let written = try #require(report["output"] as? [String: Any])
         let claimed = try #require(written["integratedLUFS"] as? Double ?? written["integrated_lufs"] as? Double)
-        let ffmpeg = try FFmpegLoudness.measure(output)
+        let ffmpeg = try await FFmpegLoudness.measure(output)
         #expect(abs(ffmpeg.integrated - target) <= 0.5, "ffmpeg reads \(ffmpeg.integrated) LUFS")
         #expect(ffmpeg.truePeak <= -1.5, "ffmpeg reads \(ffmpeg.truePeak) dBTP")
         #expect(abs(claimed - ffmpeg.integrated) < 0.3, "the report says \(claimed), ffmpeg \(ffmpeg.integrated)")

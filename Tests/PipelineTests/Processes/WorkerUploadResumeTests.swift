@@ -73,7 +73,7 @@ struct WorkerUploadResumeTests {
         #expect(try await test.store.upload(uri: uri) == nil, "the finished upload is forgotten")
         // botocore reads the object back: the bytes the job recorded.
         let asset = try #require(try await test.store.assets(of: id).first { $0.uri == uri })
-        let digest = try ProcessFleetTests.python("""
+        let digest = try await ProcessFleetTests.python("""
             import boto3, hashlib, os, sys
             s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL"])
             print(hashlib.sha256(s3.get_object(Bucket=sys.argv[1], Key=sys.argv[2])["Body"].read()).hexdigest())

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MediaCore
 import Testing
 @testable import Pipeline
@@ -42,14 +43,14 @@ struct RealSpeech: Sendable {
         }
         let root = NSTemporaryDirectory() + "real-speech-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: root + "/in", withIntermediateDirectories: true)
-        let status = try run(["python3", repository + "/scripts/local-whisper/make-speech.py", root + "/in/talk.wav", root + "/talk.json",
+        let status = try await run(["python3", repository + "/scripts/local-whisper/make-speech.py", root + "/in/talk.wav", root + "/talk.json",
                               "--seconds", "\(seconds)"], log: root + "/make.log")
         try #require(status == 0, "make-speech.py failed: \((try? String(contentsOfFile: root + "/make.log.err", encoding: .utf8)) ?? "")")
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/talk.json")))
 
         let runner = try RunnerProcess.executable().path
         var clock = ContinuousClock.now
-        let processed = try run([runner, "process", root + "/in", "--out", root + "/out", "--transcriber", "local",
+        let processed = try await run([runner, "process", root + "/in", "--out", root + "/out", "--transcriber", "local",
                                  "--chunk-seconds", "\(Int(chunkSeconds))", "--json"], log: root + "/process.json")
         let pipelineSeconds = (ContinuousClock.now - clock) / .seconds(1)
         let errors = (try? String(contentsOfFile: root + "/process.json.err", encoding: .utf8)) ?? ""
@@ -57,7 +58,7 @@ struct RealSpeech: Sendable {
         let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/process.json")))
 
         clock = ContinuousClock.now
-        let transcribed = try run([runner, "transcribe", root + "/in/talk.wav", "--engine", "local", "--out", root + "/whole"], log: root + "/whole.log")
+        let transcribed = try await run([runner, "transcribe", root + "/in/talk.wav", "--engine", "local", "--out", root + "/whole"], log: root + "/whole.log")
         let wholeSeconds = (ContinuousClock.now - clock) / .seconds(1)
         try #require(transcribed == 0, "runner transcribe failed: \((try? String(contentsOfFile: root + "/whole.log.err", encoding: .utf8)) ?? "")")
 
@@ -80,7 +81,11 @@ struct RealSpeech: Sendable {
 
     /// Runs a command with the transcription keys removed (so only the local engine can answer);
     /// standard output goes to `log`, standard error to `log.err`.
-    static func run(_ arguments: [String], log: String) throws -> Int32 {
+    static func run(_ arguments: [String], log: String) async throws -> Int32 {
+        try await offThePool { try runBlocking(arguments, log: log) }
+    }
+
+    private static func runBlocking(_ arguments: [String], log: String) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments

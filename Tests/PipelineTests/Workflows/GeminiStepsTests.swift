@@ -39,7 +39,7 @@ struct GeminiStepsTests {
         #expect(kinds.isSuperset(of: ["captions_srt_fr", "captions_vtt_fr"]))
         let jobDir = run.output + "/jobs/\(file.jobID!)"
         for (captions, format) in [("captions.fr.srt", "srt"), ("captions.fr.vtt", "webvtt")] {
-            #expect(try E2E.shell("ffmpeg", "-v", "error", "-i", jobDir + "/" + captions, "-f", format, "-y", "/dev/null") == 0, "\(captions)")
+            #expect(try await E2E.shell("ffmpeg", "-v", "error", "-i", jobDir + "/" + captions, "-f", format, "-y", "/dev/null") == 0, "\(captions)")
         }
         let original = try E2E.srtCues(jobDir + "/captions.srt")
         let translated = try E2E.srtCues(jobDir + "/captions.fr.srt")

@@ -47,7 +47,7 @@ struct ProcessEndToEndTests {
             try Data().write(to: URL(fileURLWithPath: input + "/empty.txt"))
             try Data("plain words, not a zip".utf8).write(to: URL(fileURLWithPath: input + "/broken.epub"))
             try Data(String(repeating: "not audio at all ", count: 300).utf8).write(to: URL(fileURLWithPath: input + "/corrupt.mp3"))
-            try shell("python3", "-c", """
+            try await shell("python3", "-c", """
                 import zipfile
                 with zipfile.ZipFile('\(input)/bomb.epub', 'w', zipfile.ZIP_DEFLATED) as z:
                     z.writestr('mimetype', 'application/epub+zip')
@@ -59,7 +59,12 @@ struct ProcessEndToEndTests {
     }
 
     @discardableResult
-    static func shell(_ arguments: String...) throws -> Int32 {
+    static func shell(_ arguments: String...) async throws -> Int32 {
+        try await Command.run(arguments).status
+    }
+
+    /// `shell` where no `await` can be (a `defer`), for commands that end at once.
+    static func shellBlocking(_ arguments: String...) throws -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
@@ -117,7 +122,7 @@ struct ProcessEndToEndTests {
                   case .number(let peak) = loudness["true_peak_dbtp"], case .number = loudness["gain_db"] else {
                 Issue.record("\(name): no loudness in \(manifest.summary)"); continue
             }
-            let ffmpeg = try FFmpegLoudness.measure(jobDir + "/audio.mp3")
+            let ffmpeg = try await FFmpegLoudness.measure(jobDir + "/audio.mp3")
             #expect(abs(ffmpeg.integrated - integrated) < 0.5, "\(name): ffmpeg \(ffmpeg.integrated) vs manifest \(integrated) LUFS")
             #expect(ffmpeg.truePeak <= -1.5, "\(name): ffmpeg \(ffmpeg.truePeak) dBTP")
             #expect(peak <= -1.5, "\(name): manifest \(peak) dBTP")
@@ -132,12 +137,12 @@ struct ProcessEndToEndTests {
             #expect(markup.components(separatedBy: "[[SEGMENT id=").count - 1 == segments.count)
             #expect(markup.components(separatedBy: "[[AUDIO asset_id=segments/").count - 1 == segments.count)
         }
-        let chapters = try Self.chapterCount(run.output + "/jobs/\(byName["tiny-book.epub"]!.jobID!)/audio.m4b")
+        let chapters = try await Self.chapterCount(run.output + "/jobs/\(byName["tiny-book.epub"]!.jobID!)/audio.m4b")
         #expect(chapters == 2)
         // Title and author come from the document (epub metadata, Markdown front matter), read by ffprobe.
         for (name, title) in [("tiny-book.epub", "A Tiny Book"), ("guide.md", "The Quick Guide")] {
             for file in ["audio.m4b", "audio.mp3"] {
-                let tags = try Self.tags(run.output + "/jobs/\(byName[name]!.jobID!)/" + file)
+                let tags = try await Self.tags(run.output + "/jobs/\(byName[name]!.jobID!)/" + file)
                 #expect(tags["title"] == title && tags["artist"] == "Ada Quill", "\(name) \(file): \(tags)")
             }
         }
@@ -155,7 +160,7 @@ struct ProcessEndToEndTests {
             #expect(!transcript.words.isEmpty)
             #expect(zip(transcript.words, transcript.words.dropFirst()).allSatisfy { $0.start <= $1.start })
             for (captions, format) in [("captions.srt", "srt"), ("captions.vtt", "webvtt")] {
-                #expect(try Self.shell("ffmpeg", "-v", "error", "-i", jobDir + "/" + captions, "-f", format, "-y", "/dev/null") == 0, "\(captions)")
+                #expect(try await Self.shell("ffmpeg", "-v", "error", "-i", jobDir + "/" + captions, "-f", format, "-y", "/dev/null") == 0, "\(captions)")
             }
             let cues = try Self.srtCues(jobDir + "/captions.srt")
             #expect(cues.count >= 3)
@@ -242,28 +247,20 @@ struct ProcessEndToEndTests {
         #expect(zip(transcript.words, transcript.words.dropFirst()).allSatisfy { $0.start <= $1.start })
     }
 
-    static func chapterCount(_ path: String) throws -> Int {
-        try ffprobe("-show_chapters", "-of", "csv=p=0", path).split(separator: "\n").count
+    static func chapterCount(_ path: String) async throws -> Int {
+        try await ffprobe("-show_chapters", "-of", "csv=p=0", path).split(separator: "\n").count
     }
 
     /// The container's tags, as ffprobe reads them (keys lower-cased).
-    static func tags(_ path: String) throws -> [String: String] {
-        let lines = try ffprobe("-show_entries", "format_tags", "-of", "default=noprint_wrappers=1", path).split(separator: "\n")
+    static func tags(_ path: String) async throws -> [String: String] {
+        let lines = try await ffprobe("-show_entries", "format_tags", "-of", "default=noprint_wrappers=1", path).split(separator: "\n")
         return Dictionary(lines.compactMap { line -> (String, String)? in
             guard let eq = line.firstIndex(of: "="), line.hasPrefix("TAG:") else { return nil }
             return (line[line.index(line.startIndex, offsetBy: 4)..<eq].lowercased(), String(line[line.index(after: eq)...]))
         }) { first, _ in first }
     }
 
-    static func ffprobe(_ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffprobe", "-v", "error"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func ffprobe(_ arguments: String...) async throws -> String {
+        try await Command.run(["ffprobe", "-v", "error"] + arguments).output
     }
 }

@@ -1,5 +1,6 @@
 import FakeProviders
 import Foundation
+import TestSupport
 import Logging
 import Testing
 @testable import Pipeline
@@ -49,7 +50,7 @@ struct ProcessFleetTests {
                     kinds.add(a["kind"])
                 print(" ".join(sorted(kinds)))
                 """
-            let kinds = try Self.python(script, bucket, prefix, jobID)
+            let kinds = try await Self.python(script, bucket, prefix, jobID)
             if file.workflow == "narrate" {
                 #expect(kinds.contains("audio") && kinds.contains("audiobook") && kinds.contains("segment_audio") && kinds.contains("markup"), "\(kinds)")
             } else {
@@ -58,19 +59,9 @@ struct ProcessFleetTests {
         }
     }
 
-    static func python(_ script: String, _ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(String(decoding: errors, as: UTF8.self))")
-        return String(decoding: data, as: UTF8.self)
+    static func python(_ script: String, _ arguments: String...) async throws -> String {
+        let result = try await Command.run(["python3", "-c", script] + arguments)
+        #expect(result.status == 0, "\(result.errors)")
+        return result.output
     }
 }

@@ -1,5 +1,6 @@
 import FakeProviders
 import Foundation
+import TestSupport
 import Logging
 import Testing
 @testable import Pipeline
@@ -68,16 +69,9 @@ struct SemanticSectionsTests {
         return E2E.Run(input: root + "/in", output: root + "/out", fakes: try await FakeProviders.start())
     }
 
-    static func titles(_ path: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["ffprobe", "-v", "error", "-show_entries", "chapter_tags=title", "-of", "csv=p=0", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+    static func titles(_ path: String) async throws -> [String] {
+        try await Command.run(["ffprobe", "-v", "error", "-show_entries", "chapter_tags=title", "-of", "csv=p=0", path])
+            .output.split(separator: "\n").map(String.init)
     }
 
     @Test func processWithSegmentsNarratesGeminisSectionsAsTitledChapters() async throws {
@@ -88,7 +82,7 @@ struct SemanticSectionsTests {
         #expect(file.stepSeconds["sections"] != nil)
         #expect(GeminiStepsTests.generateCalls(run) == 1)
         let jobDir = run.output + "/jobs/\(file.jobID!)"
-        let chapters = try Self.titles(jobDir + "/audio.m4b")
+        let chapters = try await Self.titles(jobDir + "/audio.m4b")
         #expect(chapters.count == 3, "\(chapters)")
         #expect(chapters.enumerated().allSatisfy { $1.hasPrefix("Part \($0 + 1): ") }, "\(chapters)")
         let markup = try String(contentsOfFile: jobDir + "/markup.txt", encoding: .utf8)

@@ -101,7 +101,7 @@ struct TextExtractionTests {
 
     /// `../` hrefs (OPF and chapters in sibling folders), a spine item missing from the manifest,
     /// and a DOCTYPE internal subset whose entity declarations used to be read aloud.
-    @Test func epubWithParentHrefsMissingSpineItemAndDoctypeSubset() throws {
+    @Test func epubWithParentHrefsMissingSpineItemAndDoctypeSubset() async throws {
         let dir = NSTemporaryDirectory() + "epub-tests-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -112,7 +112,7 @@ struct TextExtractionTests {
         let opf = #"<package><metadata><dc:title>Odd</dc:title></metadata><manifest>"#
             + #"<item id="c1" href="../Text/ch1.xhtml" media-type="application/xhtml+xml"/></manifest>"#
             + #"<spine><itemref idref="c1"/><itemref idref="ghost"/></spine></package>"#
-        let status = try ProcessEndToEndTests.shell("python3", "-c", """
+        let status = try await ProcessEndToEndTests.shell("python3", "-c", """
             import zipfile, sys
             with zipfile.ZipFile(sys.argv[1], 'w') as z:
                 z.writestr('mimetype', 'application/epub+zip')
