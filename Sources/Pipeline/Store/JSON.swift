@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// A JSON document as stored in the job store (inputs, outputs, errors, payloads).
@@ -45,6 +46,6 @@ func jsonObject(_ pairs: KeyValuePairs<String, (any Sendable)?>) -> JSON {
     for (key, value) in pairs {
         if let value { dict[key] = value }
     }
-    let data = (try? JSONSerialization.data(withJSONObject: dict, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    let data = (try? JSONText.data(dict)) ?? Data("{}".utf8)
     return JSON(unchecked: String(decoding: data, as: UTF8.self))
 }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 
 /// The body of a delivery: `{"type", "timestamp", "data": {"event", "job", "step"?, "assets"?}}`.
@@ -35,7 +36,7 @@ enum WebhookPayload {
             }
         }
         let body: [String: Any] = ["type": event.type, "timestamp": time(event.at), "data": data]
-        return try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
+        return try JSONText.data(body)
     }
 
     private static func time(_ date: Date?) -> Any { date.map { timeFormat.format($0) } ?? NSNull() }

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -120,7 +121,7 @@ extension APIServer {
                         defer { channel.finish() }
                         await channel.send(ByteBuffer(string: ": stream open\n\n"))
                         try await body { event in
-                            let data = try JSONSerialization.data(withJSONObject: Views.event(event), options: [.sortedKeys, .withoutEscapingSlashes])
+                            let data = try JSONText.data(Views.event(event))
                             let name = named ? "event: \(event.type)\n" : ""
                             await channel.send(ByteBuffer(string: "id: \(event.id)\n\(name)data: \(String(decoding: data, as: UTF8.self))\n\n"))
                         }

@@ -64,7 +64,7 @@ extension APIServer {
         enqueue.tenant = caller.tenant
         enqueue.metadata = body.metadata
         enqueue.trigger = "api"
-        let canonical = try JSONSerialization.data(withJSONObject: body.canonical, options: [.sortedKeys])
+        let canonical = try JSONText.data(body.canonical)
         if let idempotencyKey = request.headers[.idempotencyKey] {
             guard !idempotencyKey.isEmpty, idempotencyKey.count <= 255 else {
                 throw Problem.badRequest("Idempotency-Key must be 1 to 255 characters")
@@ -145,7 +145,7 @@ extension APIServer {
             if document["transcriber"] == nil, let name = defaultTranscriber { document["transcriber"] = name }
             if document["summarize"] == nil { document["summarize"] = document["transcriber"] != nil && hasKey("GEMINI_API_KEY") }
         }
-        let text = String(decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys]), as: UTF8.self)
+        let text = try JSONText.string(document)
         let json = try JSON(text: text)
         do {
             if body.workflow == "narrate" {
@@ -340,7 +340,7 @@ struct JobRequest {
         self.priority = value
         if let metadata = object["metadata"], !(metadata is NSNull) {
             guard metadata is [String: Any] else { throw Problem.invalid("metadata: must be an object") }
-            let data = try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys])
+            let data = try JSONText.data(metadata)
             guard data.count <= 16 * 1024 else { throw Problem.invalid("metadata: larger than 16 KiB") }
             self.metadata = try JSON(text: String(decoding: data, as: UTF8.self))
         } else {

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Hummingbird
 import Pipeline
@@ -146,7 +147,7 @@ extension APIServer {
     }
 
     static func text(_ object: Any) throws -> String {
-        String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+        try JSONText.string(object)
     }
 }
 
