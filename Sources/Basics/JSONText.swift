@@ -26,6 +26,15 @@ package enum JSONText {
         case null, bool(Bool), int(Int64), double(Double), string(String), array([Node]), object([String: Node])
 
         init(_ value: Any) throws {
+            // The common Swift types first, by their exact type: no bridging casts.
+            let kind = type(of: value)
+            if kind == String.self { self = .string(value as! String); return }
+            if kind == Int.self { self = .int(Int64(value as! Int)); return }
+            if kind == Double.self { self = .double(value as! Double); return }
+            if kind == Bool.self { self = .bool(value as! Bool); return }
+            if kind == [String: Any].self { self = .object(try (value as! [String: Any]).mapValues(Node.init)); return }
+            if kind == [Any].self { self = .array(try (value as! [Any]).map(Node.init)); return }
+            if kind == NSNull.self { self = .null; return }
             switch value {
             case is NSNull: self = .null
             case let text as String: self = .string(text)

@@ -51,6 +51,7 @@ public struct APIServer: Sendable {
     let registry: PrometheusCollectorRegistry
     let logger: Logger
     let limiter: RateLimiter
+    let keys = KeyCache()
     let events: EventWakeups
     let enqueuer: EnqueueCoalescer
 
@@ -114,7 +115,15 @@ public struct APIServer: Sendable {
                 throw Problem(.unauthorized, "unauthorized", "send an API key as 'Authorization: Bearer KEY' (runner keys create)",
                               headers: [.wwwAuthenticate: "Bearer"])
             }
-            guard let record = try await store.key(hash: APIKeys.hash(key)) else {
+            let hash = APIKeys.hash(key)
+            let found: APIKeyRecord?
+            if let cached = keys.record(hash) {
+                found = cached
+            } else {
+                found = try await store.key(hash: hash)
+                if let found { keys.remember(found, for: hash) }
+            }
+            guard let record = found else {
                 throw Problem(.unauthorized, "unauthorized", "the API key is unknown or revoked", headers: [.wwwAuthenticate: "Bearer"])
             }
             principal = Principal(tenant: record.tenant, readOnly: record.readOnly, keyID: record.id)

@@ -32,8 +32,9 @@ service_start_postgres() {
   # A throw-away cluster: durability is not needed, speed is (PG_DURABLE=1 keeps the defaults).
   local fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   [[ "${PG_DURABLE:-0}" == 1 ]] && fast=""
+  # PG_OPTIONS: more server settings, e.g. "-c shared_preload_libraries=pg_stat_statements".
   _pg_run "$bin/pg_ctl" -D "$state/data" -l "$state/server.log" -w -t 30 start \
-    -o "-p $port -k $state -c listen_addresses=127.0.0.1 $fast -c max_connections=200" \
+    -o "-p $port -k $state -c listen_addresses=127.0.0.1 $fast -c max_connections=200 ${PG_OPTIONS:-}" \
     >/dev/null || { cat "$state/server.log" >&2; return 1; }
   _pg_run "$bin/psql" -h "$state" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
     -c "CREATE ROLE runner LOGIN CREATEDB PASSWORD '$password'" -c "CREATE DATABASE runner OWNER runner" >/dev/null

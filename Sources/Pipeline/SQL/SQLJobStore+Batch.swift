@@ -96,7 +96,7 @@ extension SQLJobStore {
                         input::jsonb, {now}, {now}, tenant, metadata::jsonb, triggered_by, request_hash
                       FROM batch ORDER BY ord
                       ON CONFLICT (unique_key) DO NOTHING
-                      RETURNING id, queue
+                      RETURNING \(Self.jobColumns)
                     ), logged AS (
                       INSERT INTO events (job_id, at, type, source, payload)
                       SELECT i.id, {now}, 'job.enqueued', $2::text, jsonb_strip_nulls(jsonb_build_object(
@@ -104,24 +104,25 @@ extension SQLJobStore {
                         'trigger', i.triggered_by))
                       FROM inserted n JOIN batch i ON i.id = n.id ORDER BY i.ord
                     )
-                    SELECT id, queue FROM inserted
+                    SELECT \(Self.jobColumns) FROM inserted
                     """,
                     .text(payload), .text(source))
-                let created = Set(try inserted.map { try $0.uuid(0) })
+                let createdJobs = try inserted.map { try Self.job($0) }
+                let created = Dictionary(createdJobs.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
                 // A new statement sees keys another transaction committed while this one waited.
                 var existing: [String: (id: UUID, requestHash: String?, tenant: String)] = [:]
                 if created.count < items.count {
-                    let keys = try JSON(encoding: zip(rows, items).filter { !created.contains(UUID(uuidString: $0.0.id)!) }.map(\.1.key)).text
+                    let keys = try JSON(encoding: zip(rows, items).filter { created[UUID(uuidString: $0.0.id)!] == nil }.map(\.1.key)).text
                     for row in try c.query(
                         "SELECT unique_key, id, request_hash, tenant FROM jobs WHERE unique_key IN (SELECT jsonb_array_elements_text($1::jsonb))",
                         .text(keys)) {
                         existing[try row.string(0)] = (try row.uuid(1), row[2], try row.string(3))
                     }
                 }
-                for queue in Set(try inserted.map { try $0.string(1) }).sorted() { try backend.notifyWork(c, queue: queue) }
+                for queue in Set(createdJobs.map(\.queue)).sorted() { try backend.notifyWork(c, queue: queue) }
                 return try zip(rows, items).map { row, item -> Result<EnqueueResult, StoreError> in
                     let id = UUID(uuidString: row.id)!
-                    if created.contains(id) { return .success(EnqueueResult(jobID: id, created: true)) }
+                    if let job = created[id] { return .success(EnqueueResult(jobID: id, created: true, job: job)) }
                     guard let other = existing[item.key] else {
                         throw StoreError(.database, "enqueue", "unique key conflict without a job")
                     }

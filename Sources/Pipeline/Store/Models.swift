@@ -52,6 +52,21 @@ public struct EnqueueRequest: Sendable {
 public struct EnqueueResult: Sendable, Hashable {
     public let jobID: UUID
     public let created: Bool
+    /// The row as inserted, where the store returns it with the insert (PostgreSQL's batch
+    /// insert does): the API answers from it without reading the job back.
+    public var job: Job?
+
+    public init(jobID: UUID, created: Bool, job: Job? = nil) {
+        self.jobID = jobID
+        self.created = created
+        self.job = job
+    }
+
+    public static func == (a: EnqueueResult, b: EnqueueResult) -> Bool { a.jobID == b.jobID && a.created == b.created }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(jobID)
+        hasher.combine(created)
+    }
 }
 
 /// Proof that a worker holds a job: every write of the worker is checked against `token`

@@ -86,7 +86,10 @@ extension APIServer {
             // The session has its job: `POST /v1/tasks/process-pending` leaves it alone.
             try await triggers.linkUploadSession(session, job: result.jobID)
         }
-        guard let job = try await store.job(result.jobID, tenant: caller.tenant) else { throw Problem.notFound("job") }
+        // A job just inserted comes back with the insert (PostgreSQL); else it is read.
+        var found = result.job.flatMap { $0.tenant == caller.tenant ? $0 : nil }
+        if found == nil { found = try await store.job(result.jobID, tenant: caller.tenant) }
+        guard let job = found else { throw Problem.notFound("job") }
         // A job created just now has no steps or assets yet: two reads fewer on the hot path.
         let view = result.created ? Views.jobDetail(job, steps: [], assets: []) : try await detail(job)
         return try JSONResponse.make(view, status: result.created ? .accepted : .ok,
