@@ -21,6 +21,12 @@ public struct StillImageInfo: Sendable, Equatable {
     public var format: StillImageFormat
     public var width: Int
     public var height: Int
+
+    public init(format: StillImageFormat, width: Int, height: Int) {
+        self.format = format
+        self.width = width
+        self.height = height
+    }
 }
 
 /// Reads, checks, converts and writes PNG and JPEG images through FFmpeg's png and mjpeg

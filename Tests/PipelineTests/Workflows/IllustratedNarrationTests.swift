@@ -110,7 +110,8 @@ struct IllustratedNarrationTests {
             let path = jobDir + "/segments/\(index)/image.png"
             let info = try StillImage.inspect(try Data(contentsOf: URL(fileURLWithPath: path)))
             #expect(info.format == .png)
-            #expect(abs(Double(info.width) / Double(info.height) - 16.0 / 9) < 0.05 * 16 / 9, "\(info.width)x\(info.height)")
+            let ratio: Double = Double(info.width) / Double(info.height)
+            #expect(abs(ratio - 16.0 / 9.0) < 0.09, "\(info.width)x\(info.height)")
             let image = try #require(images.first { $0.uri.hasSuffix("segments/\(index)/image.png") })
             let meta = try Self.object(image.meta)
             #expect(meta["width"] as? Int == info.width && meta["height"] as? Int == info.height, "\(meta)")
@@ -154,8 +155,8 @@ struct IllustratedNarrationTests {
 
         // A rerun with a fresh state (same store): every picture and prompt from the cache.
         let requests = setup.fakes.stats(.gemini).calls
-        let again = try await IllustratedNarrationTests.Setup(root: setup.root, fakes: setup.fakes, services: setup.services,
-                                                              store: try await Self.freshStore(setup.root))
+        let fresh = try await Self.freshStore(setup.root)
+        let again = IllustratedNarrationTests.Setup(root: setup.root, fakes: setup.fakes, services: setup.services, store: fresh)
         let rerun = try #require(try await again.narrate([Self.story]).first)
         #expect(try await again.store.job(rerun)?.status == .succeeded)
         #expect(rerun != job)
