@@ -2,7 +2,8 @@ import Basics
 import Foundation
 
 /// Fake of the Gemini API (`/v1beta/models/{model}:{method}`): generateContent for text, JSON
-/// with `responseSchema` and TTS audio, embedContent and batchEmbedContents, with Google RPC
+/// with `responseSchema`, TTS audio and pictures (image models), Imagen's predict, embedContent
+/// and batchEmbedContents, with Google RPC
 /// error bodies and scriptable outcomes (blocked prompt, safety stop, truncated JSON).
 package final class FakeGemini: FakeAPI, Sendable {
     /// How the next generateContent answers, instead of a normal `STOP`.

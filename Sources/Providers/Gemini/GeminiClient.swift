@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// Client of the Gemini API (`/v1beta/models/{model}:…`): text, JSON decoded into Swift types,
-/// embeddings and TTS audio. A 200 answer is not trusted blindly: blocked prompts, stops other
+/// embeddings, TTS audio and pictures (a Gemini image model or Imagen, same key, same limiter). A 200 answer is not trusted blindly: blocked prompts, stops other
 /// than `STOP` and truncated JSON become `ProviderError`s.
 package struct GeminiClient: Sendable {
     package struct Configuration: Sendable {
