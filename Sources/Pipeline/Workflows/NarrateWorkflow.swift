@@ -5,10 +5,14 @@ import MediaCore
 import Providers
 
 /// `narrate`: a text document → extract_text → segment → synthesize (one item per segment,
-/// cached by content hash) → assemble (mp3 and m4b with chapters) → publish (markup, manifest).
+/// cached by content hash), beside it with `--pictures` image_prompts → illustrate → assemble
+/// (mp3 and m4b with chapters, the first picture as cover) → publish (markup, manifest).
 struct NarrateWorkflow: Workflow {
     let name = "narrate"
     let services: WorkflowServices
+    /// With pictures, `image_prompts` → `illustrate` (Gemini) run beside `synthesize` (the speech
+    /// provider): both wait only on `segment`, and `assemble` on both.
+    var maxParallelSteps: Int { 2 }
 
     func steps(for input: JSON) throws -> [Step] {
         let options: NarrateInput
@@ -37,13 +41,13 @@ struct NarrateWorkflow: Workflow {
             + ["synthesize", "assemble", "publish"]
         if options.pictures > 0 { steps += Illustration.steps(options: options, services: services) }
         steps += [
-            .fanOut("synthesize", concurrency: options.concurrency(services)) { context in
+            .fanOut("synthesize", after: options.pictures > 0 ? ["segment"] : nil, concurrency: options.concurrency(services)) { context in
                 try context.require("segment", as: SegmentPlan.self).segments.map { try JSON(encoding: $0) }
             } each: { context, _, item in
                 let segment = try item.decode(TextSegment.self)
                 return try JSON(encoding: try await SegmentSynthesis(services: services, options: options).run(segment, context: context))
             },
-            .step("assemble") { context in
+            .step("assemble", after: options.pictures > 0 ? ["synthesize", "illustrate"] : nil) { context in
                 let plan = try context.require("segment", as: SegmentPlan.self)
                 let clips = try context.require("synthesize", as: [SynthesizedSegment].self)
                 let pictures = options.pictures > 0 ? try context.require("illustrate", as: [IllustratedSegment].self) : []
