@@ -3,11 +3,16 @@
 #  1. narrate a 100,000-character text with the fake Cloud TTS answering after 250 ms and a
 #     provider limit of 8 requests in flight: wall time vs the ideal (requests / 8 × 250 ms)
 #     plus the measured assembly time;
-#  2. transcribe a long recording (default 2 hours) with the fake Rev.ai: wall time per step.
+#  2. illustrated narration: a 20,000-character text (about 20 segments) with --pictures 20, the
+#     fake Gemini (image prompts, pictures) limited to 4 in flight and the fake Cloud TTS to 8,
+#     all answering after 250 ms: wall time vs the ideal (the pictures, prompt requests / 4 +
+#     picture requests / 4, run beside the speech, TTS requests / 8: the longer of the two,
+#     × 250 ms) plus the measured assembly time;
+#  3. transcribe a long recording (default 2 hours) with the fake Rev.ai: wall time per step.
 #
 #   benchmarks/workflows.sh                       # release build
 #   CONFIG=debug SCRATCH=.build-workflows benchmarks/workflows.sh
-#   HOURS=0.5 SKIP_TRANSCRIBE=1 benchmarks/workflows.sh     (or SKIP_NARRATE=1)
+#   HOURS=0.5 SKIP_TRANSCRIBE=1 benchmarks/workflows.sh     (or SKIP_NARRATE=1, SKIP_ILLUSTRATED=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CONFIG="${CONFIG:-release}"
@@ -50,6 +55,32 @@ print(f"  ideal requests/8 x 250 ms = {ideal:.2f} s; + assembly/publish {assembl
 print(f"  ratio synthesize/ideal = {steps['synthesize'] / ideal:.2f}; ratio wall/(ideal+assembly) = {wall / (ideal + assembly):.2f}")
 PY
 echo "load after narrate: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
+if [ -z "${SKIP_ILLUSTRATED:-}" ]; then
+mkdir -p "$work/story"
+benchmarks/make-text.py "$work/story/story.txt" 20000 --paragraphs
+echo "load before illustrated narrate: $(cut -d' ' -f1-3 /proc/loadavg)"
+start=$(date +%s.%N)
+GOOGLE_API_KEY=fake-google-key-0123456789 GOOGLE_TTS_BASE_URL="$base" \
+GEMINI_API_KEY=fake-gemini-key-0123456789 GEMINI_BASE_URL="$base" \
+  "$BIN/runner" process "$work/story" --out "$work/out-illustrated" --engine google --segment-chars 1000 \
+  --speech-concurrency 8 --provider-limit gemini=4 --pictures 20 --style fictional --json >"$work/illustrated.json"
+end=$(date +%s.%N)
+python3 - "$work/illustrated.json" "$start" "$end" <<'PY'
+import json, sys, math
+r = json.load(open(sys.argv[1])); f = r["files"][0]
+wall = float(sys.argv[3]) - float(sys.argv[2])
+m = json.load(open(f["manifest"].replace("file://", "")))
+segments = int(m["summary"]["segments"]); pictures = int(m["summary"]["pictures"]); steps = f["step_seconds"]
+ideal = max(2 * math.ceil(pictures / 4), math.ceil(segments / 8)) * 0.25
+assembly = steps.get("assemble", 0) + steps.get("publish", 0)
+print(f"illustrated narrate: {segments} segments, {pictures} pictures ({2 * pictures} Gemini requests), status {f['status']}")
+print(f"  wall {wall:.2f} s; steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(steps.items())))
+print(f"  ideal max(2 x pictures/4, segments/8) x 250 ms = {ideal:.2f} s; + assembly/publish {assembly:.2f} s = {ideal + assembly:.2f} s")
+print(f"  ratio wall/(ideal+assembly) = {wall / (ideal + assembly):.2f} (target <= 1.2)")
+PY
+echo "load after illustrated narrate: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
 
 [ -n "${SKIP_TRANSCRIBE:-}" ] && exit 0

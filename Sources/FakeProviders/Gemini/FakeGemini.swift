@@ -2,7 +2,8 @@ import Basics
 import Foundation
 
 /// Fake of the Gemini API (`/v1beta/models/{model}:{method}`): generateContent for text, JSON
-/// with `responseSchema` and TTS audio, embedContent and batchEmbedContents, with Google RPC
+/// with `responseSchema`, TTS audio and pictures (image models), Imagen's predict, embedContent
+/// and batchEmbedContents, with Google RPC
 /// error bodies and scriptable outcomes (blocked prompt, safety stop, truncated JSON).
 package final class FakeGemini: FakeAPI, Sendable {
     /// How the next generateContent answers, instead of a normal `STOP`.
@@ -29,6 +30,8 @@ package final class FakeGemini: FakeAPI, Sendable {
     let service = FakeService.gemini
     let key: String
     private let scripted = Locked<[Outcome]>([])
+    let images = Locked(ImageBehaviour())
+    let imageCount = Locked(0)
 
     init(key: String) { self.key = key }
 
@@ -41,8 +44,12 @@ package final class FakeGemini: FakeAPI, Sendable {
 
     func handles(_ request: FakeRequest) -> Bool { request.path.hasPrefix("/v1beta/") }
 
+    /// `POST :generateContent`, `POST :predict`; a Gemini image model's calls are
+    /// `POST :generateContent[image]`, so tests count pictures apart from text.
     func route(of request: FakeRequest) -> String {
-        "\(request.method) :" + (request.path.split(separator: ":").last.map(String.init) ?? request.path)
+        let method = request.path.split(separator: ":").last.map(String.init) ?? request.path
+        let model = request.path.split(separator: "/").last?.split(separator: ":").first.map(String.init) ?? ""
+        return "\(request.method) :" + method + (Self.imageModels.contains(model) ? "[image]" : "")
     }
 
     func errorResponse(status: Int, retryDelay: String?) -> FakeResponse {
@@ -84,11 +91,14 @@ package final class FakeGemini: FakeAPI, Sendable {
         }
         let model = String(tail[..<colon])
         let method = String(tail[tail.index(after: colon)...])
-        guard Self.textModels.contains(model) || Self.embeddingModels.contains(model) || Self.ttsModels.contains(model) else {
+        let known = [Self.textModels, Self.embeddingModels, Self.ttsModels, Self.imageModels, Self.imagenModels]
+        guard known.contains(where: { $0.contains(model) }), Self.imagenModels.contains(model) == (method == "predict") else {
             return Self.rpcError(404, "NOT_FOUND", "models/\(model) is not found for API version v1beta, or is not supported for \(method).")
         }
         guard let body = request.json else { return Self.rpcError(400, "INVALID_ARGUMENT", "Invalid JSON payload received.") }
         switch method {
+        case "generateContent" where Self.imageModels.contains(model): return generateImage(model: model, body)
+        case "predict": return predict(model: model, body)
         case "generateContent": return generate(model: model, body)
         case "embedContent": return embed(model: model, body)
         case "batchEmbedContents": return batchEmbed(model: model, body)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The files MediaCore writes.
 public enum AudioFileFormat: String, CaseIterable, Codable, Sendable {
     case wav, flac, mp3, opus, m4a, m4b
@@ -76,9 +78,13 @@ public struct EncoderOptions: Sendable {
     public var metadata: [String: String]
     /// Chapters, for m4b/m4a (and any container that carries them).
     public var chapters: [Chapter]
+    /// A PNG or JPEG written as the file's cover (an attached-picture stream), for mp3 and
+    /// m4a/m4b; nil: none.
+    public var coverArt: Data?
 
     public init(format: AudioFileFormat, audio: AudioFormat, bitRate: Int? = nil, compressionLevel: Int? = nil,
-                metadata: [String: String] = [:], chapters: [Chapter] = []) {
+                metadata: [String: String] = [:], chapters: [Chapter] = [], coverArt: Data? = nil) {
+        self.coverArt = coverArt
         self.format = format
         self.audio = audio
         self.bitRate = bitRate
@@ -93,6 +99,9 @@ public struct EncoderOptions: Sendable {
         if let allowed = format.allowedSampleRates, !allowed.contains(audio.sampleRate) {
             throw MediaError(.invalidArgument, path: nil,
                 reason: "\(format.rawValue) cannot be encoded at \(audio.sampleRate) Hz; use one of \(allowed.sorted().map(String.init).joined(separator: ", "))")
+        }
+        if coverArt != nil, ![.mp3, .m4a, .m4b].contains(format) {
+            throw MediaError(.invalidArgument, path: nil, reason: "\(format.rawValue) cannot carry cover art")
         }
         if format == .mp3 && audio.channels > 2 {
             throw MediaError(.invalidArgument, path: nil, reason: "mp3 holds at most 2 channels")

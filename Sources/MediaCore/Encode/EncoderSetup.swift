@@ -54,6 +54,7 @@ struct EncoderSetup {
                 if format == .opus { av_dict_set(&stream.pointee.metadata, key, value, 0) }
             }
             try Self.addChapters(options.chapters, to: output, path: path)
+            let cover = try options.coverArt.map { try Self.addCover($0, to: output, path: path) }
 
             var converter: OpaquePointer?
             var outLayout = codec.pointee.ch_layout
@@ -79,6 +80,7 @@ struct EncoderSetup {
             try check(avio_open(&output.pointee.pb, ffmpegURL(forPath: path), AVIO_FLAG_WRITE), .io, path: path, "open for writing")
             cleanup.append { avio_closep(&output.pointee.pb); unlink(path) }
             try check(avformat_write_header(output, nil), .encodeFailed, path: path, "avformat_write_header")
+            if let cover, let art = options.coverArt { try Self.writeCover(art, stream: cover, to: output, packet: packet, path: path) }
             self.output = output
             self.stream = stream
             self.codec = codec
@@ -105,6 +107,39 @@ struct EncoderSetup {
             }
         }
         return preferred.first(where: supported.contains) ?? supported.first ?? AV_SAMPLE_FMT_S16
+    }
+
+    /// Adds the cover's stream (before the header, as muxers require): one picture, marked
+    /// `AV_DISPOSITION_ATTACHED_PIC`, which the mp3 muxer writes as an ID3v2 APIC frame and the
+    /// mov/ipod muxer as the `covr` atom.
+    private static func addCover(_ art: Data, to output: UnsafeMutablePointer<AVFormatContext>, path: String) throws -> UnsafeMutablePointer<AVStream> {
+        let info: StillImageInfo
+        do { info = try StillImage.inspect(art) } catch {
+            throw MediaError(.invalidArgument, path: path, reason: "cover art: \(error)")
+        }
+        guard let stream = avformat_new_stream(output, nil) else { throw MediaError(.encodeFailed, path: path, reason: "out of memory") }
+        let parameters = stream.pointee.codecpar!
+        parameters.pointee.codec_type = AVMEDIA_TYPE_VIDEO
+        parameters.pointee.codec_id = info.format.codecID
+        parameters.pointee.width = Int32(info.width)
+        parameters.pointee.height = Int32(info.height)
+        stream.pointee.disposition = AV_DISPOSITION_ATTACHED_PIC
+        stream.pointee.time_base = AVRational(num: 1, den: 90_000)
+        return stream
+    }
+
+    /// Writes the cover's one packet, right after the header and before any audio (the mp3
+    /// muxer holds audio back until every picture has come).
+    private static func writeCover(_ art: Data, stream: UnsafeMutablePointer<AVStream>, to output: UnsafeMutablePointer<AVFormatContext>,
+                                   packet: UnsafeMutablePointer<AVPacket>, path: String) throws {
+        try check(av_new_packet(packet, Int32(art.count)), .encodeFailed, path: path, "av_new_packet")
+        defer { av_packet_unref(packet) }
+        art.withUnsafeBytes { raw in packet.pointee.data.update(from: raw.bindMemory(to: UInt8.self).baseAddress!, count: art.count) }
+        packet.pointee.stream_index = stream.pointee.index
+        packet.pointee.flags |= AV_PKT_FLAG_KEY
+        packet.pointee.pts = 0
+        packet.pointee.dts = 0
+        try check(av_write_frame(output, packet), .io, path: path, "av_write_frame (cover art)")
     }
 
     /// Adds chapters the way the ffmpeg command copies them: AVChapter structs allocated with

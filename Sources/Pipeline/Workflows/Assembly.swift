@@ -5,14 +5,22 @@ import Providers
 /// Joins the segment clips in order with their pauses, into `audio.mp3` and `audio.m4b` (with
 /// a chapter marker per chapter and title tags), loudness-normalised (EBU R128) to `targetLUFS`
 /// with the true peak at or under −1.5 dBTP (`LoudnessNormalizer`: a gain, and a true-peak
-/// limiter when the gain alone would push the peaks over).
+/// limiter when the gain alone would push the peaks over). With pictures, the first one is the
+/// cover art (an attached picture) of both files.
 struct Assembly {
     let services: WorkflowServices
     var targetLUFS = NarrateInput.defaultLoudnessTarget
 
-    func run(plan: SegmentPlan, clips: [SynthesizedSegment], name: String, context: StepContext) async throws -> AssembledAudio {
+    /// - Parameter cover: the store key of the PNG to embed as cover art, or nil.
+    func run(plan: SegmentPlan, clips: [SynthesizedSegment], name: String, cover: String? = nil, context: StepContext) async throws -> AssembledAudio {
         let folder = try services.scratchFolder(context.jobID, context.step)
         defer { try? FileManager.default.removeItem(atPath: folder) }
+        var coverArt: Data?
+        if let cover {
+            try await services.storage.get(key: cover, to: folder + "/cover.png")
+            coverArt = try Data(contentsOf: URL(fileURLWithPath: folder + "/cover.png"))
+        }
+        let art = coverArt
         var items: [ConcatenationItem] = []
         for (i, clip) in clips.enumerated() {
             let path = folder + "/\(i).flac"
@@ -66,10 +74,10 @@ struct Assembly {
             return try LoudnessNormalizer.encode(plan, input: joined, output: output, options: options, targetLUFS: target, maxTruePeak: maxPeak)
         }
         async let mp3Done = runOnDedicatedThread(name: "assemble-mp3") {
-            try normalize(to: mp3, EncoderOptions(format: .mp3, audio: audio, metadata: metadata))
+            try normalize(to: mp3, EncoderOptions(format: .mp3, audio: audio, metadata: metadata, coverArt: art))
         }
         async let m4bDone = runOnDedicatedThread(name: "assemble-m4b") {
-            try normalize(to: m4b, EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList))
+            try normalize(to: m4b, EncoderOptions(format: .m4b, audio: audio, metadata: metadata, chapters: chapterList, coverArt: art))
         }
         let (used, after) = try await mp3Done
         _ = try await m4bDone
@@ -77,11 +85,16 @@ struct Assembly {
                                          gainDB: used.gainDB, peakLimited: used.ceilingDBTP != nil,
                                          limiterMaxReductionDB: used.limiterMaxReductionDB)
         let measured = encoded.map { [$0.startSeconds, $0.endSeconds] }
+        let duration = measured.last?[1] ?? total
+        let meta = try JSON(encoding: [
+            "duration": JSONValue.number(duration), "sample_rate": .number(Double(rate)), "channels": 1,
+            "chapters": .number(Double(chapters.count)), "cover_art": .bool(art != nil),
+        ] as [String: JSONValue])
         let assets = [
-            try await services.publish(mp3, job: context.jobID, relative: "audio.mp3", kind: "audio", context: context),
-            try await services.publish(m4b, job: context.jobID, relative: "audio.m4b", kind: "audiobook", context: context),
+            try await services.publish(mp3, job: context.jobID, relative: "audio.mp3", kind: "audio", context: context, meta: meta),
+            try await services.publish(m4b, job: context.jobID, relative: "audio.m4b", kind: "audiobook", context: context, meta: meta),
         ]
-        return AssembledAudio(duration: measured.last?[1] ?? total, spans: measured,
+        return AssembledAudio(duration: duration, spans: measured,
                               chapters: chapters.map { ChapterMark(title: $0.title, start: $0.start, end: $0.end) },
                               assets: assets, loudness: loudness)
     }

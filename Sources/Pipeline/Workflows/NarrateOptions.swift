@@ -27,10 +27,23 @@ package struct NarrateInput: Codable, Sendable {
     package var segments: Int?
     /// A URL the job downloads first (`fetch_url`) into `sourceKey`.
     package var sourceURL: String?
+    /// `--pictures N`: pictures spread over the segments (nil or 0: none).
+    package var picturesCount: Int?
+    /// `gemini` (default) or `imagen`.
+    package var imageEngine: String?
+    /// `16:9` (default), `1:1`, … as the image engine accepts.
+    package var imageAspect: String?
+    /// The most pictures a job may ask for (nil: 20).
+    package var maxPictures: Int?
 
     package init(sourceKey: String?, text: String? = nil, name: String, engine: String? = nil, voice: String? = nil, maxInputChars: Int? = nil,
-                 segmentChars: Int? = nil, chapterPause: Double? = nil, style: String? = nil, loudnessTarget: Double? = nil, segments: Int? = nil) {
+                 segmentChars: Int? = nil, chapterPause: Double? = nil, style: String? = nil, loudnessTarget: Double? = nil, segments: Int? = nil,
+                 picturesCount: Int? = nil, imageEngine: String? = nil, imageAspect: String? = nil, maxPictures: Int? = nil) {
         self.segments = segments
+        self.picturesCount = picturesCount
+        self.imageEngine = imageEngine
+        self.imageAspect = imageAspect
+        self.maxPictures = maxPictures
         self.style = style
         self.sourceKey = sourceKey
         self.text = text
@@ -47,6 +60,32 @@ package struct NarrateInput: Codable, Sendable {
         case sourceKey = "source_key", text, name, engine, voice
         case maxInputChars = "max_input_chars", segmentChars = "segment_chars", chapterPause = "chapter_pause", style
         case loudnessTarget = "loudness_target", segments, sourceURL = "source_url"
+        case picturesCount = "pictures_count", imageEngine = "image_engine", imageAspect = "image_aspect", maxPictures = "max_pictures"
+    }
+
+    static let defaultMaxPictures = 20
+    static let defaultImageAspect = "16:9"
+
+    var pictures: Int { max(0, picturesCount ?? 0) }
+    var imageEngineKind: ImageEngineKind { imageEngine.flatMap(ImageEngineKind.init(rawValue:)) ?? .gemini }
+    var aspect: String { imageAspect ?? Self.defaultImageAspect }
+
+    /// What is wrong with the picture options, or nil: a count within 0…`max_pictures`, a known
+    /// engine and an aspect ratio that engine draws.
+    package var pictureProblem: String? {
+        let limit = maxPictures ?? Self.defaultMaxPictures
+        if let maxPictures, maxPictures < 0 { return "max_pictures must be 0 or more, not \(maxPictures)" }
+        if let count = picturesCount, count < 0 { return "pictures_count must be 0 or more, not \(count)" }
+        if let count = picturesCount, count > limit {
+            return "pictures_count \(count) is over the limit of \(limit) pictures a job (max_pictures)"
+        }
+        if let engine = imageEngine, ImageEngineKind(rawValue: engine) == nil {
+            return "image_engine \(engine) is not one of \(ImageEngineKind.allCases.map(\.rawValue).joined(separator: ", "))"
+        }
+        if !imageEngineKind.aspectRatios.contains(aspect) {
+            return "image_aspect \(aspect) is not one \(imageEngineKind.rawValue) draws (\(imageEngineKind.aspectRatios.joined(separator: ", ")))"
+        }
+        return nil
     }
 
     /// Texts up to this many UTF-8 bytes travel in the job's input; longer ones go to the store.

@@ -5,16 +5,21 @@ import MediaCore
 import Providers
 
 /// `narrate`: a text document → extract_text → segment → synthesize (one item per segment,
-/// cached by content hash) → assemble (mp3 and m4b with chapters) → publish (markup, manifest).
+/// cached by content hash), beside it with `--pictures` image_prompts → illustrate → assemble
+/// (mp3 and m4b with chapters, the first picture as cover) → publish (markup, manifest).
 struct NarrateWorkflow: Workflow {
     let name = "narrate"
     let services: WorkflowServices
+    /// With pictures, `image_prompts` → `illustrate` (Gemini) run beside `synthesize` (the speech
+    /// provider): both wait only on `segment`, and `assemble` on both.
+    var maxParallelSteps: Int { 2 }
 
     func steps(for input: JSON) throws -> [Step] {
         let options: NarrateInput
         do { options = try input.decode(NarrateInput.self) } catch {
             throw StepFailure(code: "bad_input", message: "narrate input: \(error)", retryable: false)
         }
+        if let problem = options.pictureProblem { throw StepFailure(code: "bad_input", message: problem, retryable: false) }
         let services = services
         var steps: [Step] = [
             .step("extract_text") { context in
@@ -42,37 +47,43 @@ struct NarrateWorkflow: Workflow {
             steps.insert(SourceDownload.step(url: url, key: key, name: options.name, accepts: .text, services: services), at: 0)
         }
         let stepNames = (options.sourceURL == nil ? [] : [SourceDownload.stepName])
-            + ["extract_text"] + NarrationScript.stepNames(options) + ["synthesize", "assemble", "publish"]
+            + ["extract_text"] + NarrationScript.stepNames(options) + (options.pictures > 0 ? Illustration.stepNames : [])
+            + ["synthesize", "assemble", "publish"]
+        if options.pictures > 0 { steps += Illustration.steps(options: options, services: services) }
         steps += [
-            .fanOut("synthesize", concurrency: options.concurrency(services)) { context in
+            .fanOut("synthesize", after: options.pictures > 0 ? ["segment"] : nil, concurrency: options.concurrency(services)) { context in
                 try context.require("segment", as: SegmentPlan.self).segments.map { try JSON(encoding: $0) }
             } each: { context, _, item in
                 let segment = try item.decode(TextSegment.self)
                 return try JSON(encoding: try await SegmentSynthesis(services: services, options: options).run(segment, context: context))
             },
-            .step("assemble") { context in
+            .step("assemble", after: options.pictures > 0 ? ["synthesize", "illustrate"] : nil) { context in
                 let plan = try context.require("segment", as: SegmentPlan.self)
                 let clips = try context.require("synthesize", as: [SynthesizedSegment].self)
+                let pictures = options.pictures > 0 ? try context.require("illustrate", as: [IllustratedSegment].self) : []
                 return try JSON(encoding: try await Assembly(services: services, targetLUFS: options.loudnessTarget ?? NarrateInput.defaultLoudnessTarget)
-                    .run(plan: plan, clips: clips, name: options.name, context: context))
+                    .run(plan: plan, clips: clips, name: options.name, cover: pictures.first?.cacheKey, context: context))
             },
             .step("publish") { context in
                 let plan = try context.require("segment", as: SegmentPlan.self)
                 let clips = try context.require("synthesize", as: [SynthesizedSegment].self)
                 let assembled = try context.require("assemble", as: AssembledAudio.self)
                 let extracted = try context.require("extract_text", as: ExtractedText.self)
+                let pictures = options.pictures > 0 ? try context.require("illustrate", as: [IllustratedSegment].self) : []
                 var published: [PublishedAsset] = []
-                let markup = NarrationMarkup.render(plan: plan, clips: clips, spans: assembled.spans)
-                published.append(try await services.publish(bytes: Data(markup.utf8), job: context.jobID, relative: "markup.txt", kind: "markup", context: context))
+                let markup = NarrationMarkup(job: context.jobID, plan: plan, clips: clips, pictures: pictures, spans: assembled.spans)
+                published.append(try await services.publish(bytes: Data(markup.text.utf8), job: context.jobID, relative: "markup.txt", kind: "markup", context: context))
+                published.append(try await services.publish(bytes: try markup.json(), job: context.jobID, relative: "markup.json", kind: "markup_json", context: context))
                 let loudness: JSONValue = assembled.loudness.manifestValue
                 let manifest = JobManifest(
                     jobID: context.jobID.uuidString.lowercased(), workflow: "narrate", input: context.input,
                     steps: stepNames,
-                    assets: clips.map(\.asset) + assembled.assets + published,
+                    assets: clips.map(\.asset) + pictures.map(\.asset) + assembled.assets + published,
                     summary: [
                         "characters": .number(Double(extracted.characters)), "chapters": .number(Double(plan.chapterTitles.count)),
                         "segments": .number(Double(plan.segments.count)), "duration_seconds": .number(assembled.duration),
                         "segments_from_cache": .number(Double(clips.filter(\.cached).count)),
+                        "pictures": .number(Double(pictures.count)), "pictures_from_cache": .number(Double(pictures.filter(\.cached).count)),
                         "pause_seconds": .number(plan.segments.dropLast().map(\.pauseAfter).reduce(0, +)),
                         "encoding": extracted.encoding.map { .string($0) } ?? .null, "loudness": loudness,
                     ],
@@ -96,23 +107,3 @@ extension StepContext {
     }
 }
 
-/// `[[SEGMENT id=…]] text [[AUDIO asset_id=…]] [[/SEGMENT]]`, one block per segment in order.
-enum NarrationMarkup {
-    static func render(plan: SegmentPlan, clips: [SynthesizedSegment], spans: [[Double]]) -> String {
-        var out = ""
-        var chapter = -1
-        for (i, segment) in plan.segments.enumerated() {
-            if segment.chapter != chapter {
-                chapter = segment.chapter
-                let title = plan.chapterTitles.indices.contains(chapter) ? plan.chapterTitles[chapter] ?? "Chapter \(chapter + 1)" : "Chapter \(chapter + 1)"
-                out += "[[CHAPTER id=\(chapter) title=\"\(title.replacingOccurrences(of: "\"", with: "'"))\"]]\n\n"
-            }
-            let span = spans.indices.contains(i) ? spans[i] : [0, 0]
-            let asset = clips.indices.contains(i) ? String(clips[i].asset.key.split(separator: "/").dropFirst(2).joined(separator: "/")) : ""
-            out += "[[SEGMENT id=\(segment.index) chapter=\(segment.chapter) start=\(String(format: "%.3f", span[0])) end=\(String(format: "%.3f", span[1]))]]\n"
-            out += segment.text + "\n"
-            out += "[[AUDIO asset_id=\(asset)]]\n[[/SEGMENT]]\n\n"
-        }
-        return out
-    }
-}

@@ -53,8 +53,16 @@ struct SegmentSynthesis {
         try await MediaAudio.write(audio, to: mp3, format: .mp3)
         let asset = try await services.publish(mp3, job: context.jobID, relative: "segments/\(segment.index)/audio.mp3",
                                                kind: "segment_audio", context: context,
-                                               meta: try JSON(encoding: ["segment": segment.index]))
+                                               meta: try JSON(encoding: meta(segment, audio)))
         return SynthesizedSegment(index: segment.index, cacheKey: key, duration: audio.duration, cached: cached, attempts: attempts, asset: asset)
+    }
+
+    /// The audio asset's record: what it is and how it was made.
+    func meta(_ segment: TextSegment, _ audio: PCMAudio) -> JSONValue {
+        let identity = services.providers.speechIdentity(options.engineKind, voice: options.voice)
+        return ["segment": .number(Double(segment.index)), "duration": .number(audio.duration), "engine": .string(options.engineKind.rawValue),
+                "model": .string(identity.model), "voice": .string(identity.voice), "sample_rate": .number(Double(audio.sampleRate)),
+                "channels": .number(Double(audio.channels))]
     }
 
     /// nil when the clip is usable; else what is wrong with it.

@@ -83,8 +83,9 @@ package struct WorkflowServices: Sendable {
     func publish(_ file: String, job: UUID, relative: String, kind: String, context: StepContext, meta: JSON = .emptyObject) async throws -> PublishedAsset {
         let key = "jobs/\(job.uuidString.lowercased())/\(relative)"
         let result = try await storage.put(file: file, key: key)
-        let asset = PublishedAsset(kind: kind, key: key, uri: storage.uri(for: key), bytes: result.bytes, sha256: result.sha256,
+        var asset = PublishedAsset(kind: kind, key: key, uri: storage.uri(for: key), bytes: result.bytes, sha256: result.sha256,
                                    contentType: ContentType.forPath(relative))
+        if meta.text != JSON.emptyObject.text { asset.meta = try? JSONDecoder().decode(JSONValue.self, from: Data(meta.text.utf8)) }
         try await context.recordAsset(kind: kind, uri: asset.uri, bytes: asset.bytes, sha256: asset.sha256,
                                       contentType: asset.contentType, meta: meta)
         return asset
@@ -133,9 +134,12 @@ package struct PublishedAsset: Codable, Sendable, Equatable {
     package var bytes: Int64
     package var sha256: String
     package var contentType: String
+    /// What the asset's record carries besides its bytes (audio: duration, engine, model, voice,
+    /// sample rate; image: width, height, model, style, prompt); nil when nothing.
+    package var meta: JSONValue?
 
     enum CodingKeys: String, CodingKey {
-        case kind, key, uri, bytes, sha256
+        case kind, key, uri, bytes, sha256, meta
         case contentType = "content_type"
     }
 }

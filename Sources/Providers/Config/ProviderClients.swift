@@ -99,3 +99,18 @@ extension ProviderClients {
         }
     }
 }
+
+extension ProviderClients {
+    /// The model and voice a segment of `kind` is spoken with (`voice` when given, else the
+    /// engine's default), as the audio assets record them.
+    package func speechIdentity(_ kind: SpeechEngineKind, voice: String?) -> (model: String, voice: String) {
+        switch kind {
+        case .espeak: ("espeak-ng", voice ?? "en")
+        case .gemini: ((try? gemini.get().configuration.ttsModel) ?? "gemini", voice ?? "Kore")
+        case .google:
+            ("cloud-tts", voice ?? (try? google.get().configuration.voiceName).flatMap { $0 }
+                ?? "default \((try? google.get().configuration.languageCode) ?? "") voice")
+        case .openai: ((try? openai.get().configuration.speechModel) ?? "openai", voice ?? "alloy")
+        }
+    }
+}

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 
 /// Client of the Gemini API (`/v1beta/models/{model}:…`): text, JSON decoded into Swift types,
-/// embeddings and TTS audio. A 200 answer is not trusted blindly: blocked prompts, stops other
+/// embeddings, TTS audio and pictures (a Gemini image model or Imagen, same key, same limiter). A 200 answer is not trusted blindly: blocked prompts, stops other
 /// than `STOP` and truncated JSON become `ProviderError`s.
 package struct GeminiClient: Sendable {
     package struct Configuration: Sendable {
@@ -12,6 +12,10 @@ package struct GeminiClient: Sendable {
         package var textModel = "gemini-2.5-flash"
         package var embeddingModel = "gemini-embedding-001"
         package var ttsModel = "gemini-2.5-flash-preview-tts"
+        /// The Gemini model that draws pictures (`--image-engine gemini`).
+        package var imageModel = "gemini-2.5-flash-image"
+        /// The Imagen model (`--image-engine imagen`).
+        package var imagenModel = "imagen-4.0-generate-001"
         package var limits = ProviderLimiter.Limits(maxConcurrent: 4)
         package var retry = RetryPolicy()
         package var timeout: Duration = .seconds(120)
@@ -22,7 +26,7 @@ package struct GeminiClient: Sendable {
         }
 
         /// From `GEMINI_API_KEY` and `GEMINI_BASE_URL`; `GEMINI_MODEL`, `GEMINI_EMBEDDING_MODEL`
-        /// and `GEMINI_TTS_MODEL` override the model names (preview models retire quickly).
+        /// `GEMINI_TTS_MODEL`, `GEMINI_IMAGE_MODEL` and `IMAGEN_MODEL` override the model names (preview models retire quickly).
         /// - Throws: `ProviderError` naming `GEMINI_API_KEY` when it is unset.
         package init(environment: ProviderEnvironment) throws {
             self.init(
@@ -31,6 +35,8 @@ package struct GeminiClient: Sendable {
             textModel = environment.optional("GEMINI_MODEL") ?? textModel
             embeddingModel = environment.optional("GEMINI_EMBEDDING_MODEL") ?? embeddingModel
             ttsModel = environment.optional("GEMINI_TTS_MODEL") ?? ttsModel
+            imageModel = environment.optional("GEMINI_IMAGE_MODEL") ?? imageModel
+            imagenModel = environment.optional("IMAGEN_MODEL") ?? imagenModel
         }
     }
 

@@ -159,6 +159,7 @@ extension APIServer {
                 if let style = input.style, NarrationStyle(rawValue: style) == nil {
                     throw Problem.invalid("options.style: \(style) is not one of \(NarrationStyle.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
+                if let problem = input.pictureProblem { throw Problem.invalid("options.\(problem)") }
                 return try JSON(encoding: input)
             }
             let input = try json.decode(TranscribeInput.self)
@@ -277,7 +278,8 @@ struct JobRequest {
     static let workflows = ["narrate", "transcribe"]
     static let maxNameBytes = 200
     static let options: [String: Set<String>] = [
-        "narrate": ["engine", "voice", "max_input_chars", "segment_chars", "chapter_pause", "style", "loudness_target", "segments"],
+        "narrate": ["engine", "voice", "max_input_chars", "segment_chars", "chapter_pause", "style", "loudness_target", "segments",
+                    "pictures_count", "image_engine", "image_aspect"],
         "transcribe": ["transcriber", "language", "chunk_seconds", "summarize", "chunk_concurrency", "translate_to"],
     ]
 

@@ -76,7 +76,8 @@ struct GeminiStepsTests {
     /// The segment texts of a narration's `markup.txt`, in order.
     static func markupTexts(_ path: String) throws -> [String] {
         try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "[[SEGMENT ").dropFirst().map { block in
-            block.split(separator: "\n").dropFirst().prefix { !$0.hasPrefix("[[AUDIO") }.joined(separator: " ")
+            // After the SEGMENT line: the `# title` line, then the text up to the IMAGE/AUDIO lines.
+            block.split(separator: "\n").dropFirst(2).prefix { !$0.hasPrefix("[[") }.joined(separator: " ")
         }
     }
 

@@ -135,7 +135,7 @@ struct ProcessEndToEndTests {
             }
             let markup = try String(contentsOfFile: jobDir + "/markup.txt", encoding: .utf8)
             #expect(markup.components(separatedBy: "[[SEGMENT id=").count - 1 == segments.count)
-            #expect(markup.components(separatedBy: "[[AUDIO asset_id=segments/").count - 1 == segments.count)
+            #expect(markup.components(separatedBy: "[[AUDIO asset_id=").count - 1 == segments.count)
         }
         let chapters = try await Self.chapterCount(run.output + "/jobs/\(byName["tiny-book.epub"]!.jobID!)/audio.m4b")
         #expect(chapters == 2)

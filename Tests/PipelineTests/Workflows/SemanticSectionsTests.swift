@@ -86,7 +86,7 @@ struct SemanticSectionsTests {
         #expect(chapters.count == 3, "\(chapters)")
         #expect(chapters.enumerated().allSatisfy { $1.hasPrefix("Part \($0 + 1): ") }, "\(chapters)")
         let markup = try String(contentsOfFile: jobDir + "/markup.txt", encoding: .utf8)
-        for title in chapters { #expect(markup.contains("title=\"\(title)\""), "\(title)") }
+        for title in chapters { #expect(markup.contains("\n# \(title)\n"), "\(title)") }
         // Every word of the text is narrated once, in order.
         let spoken = try GeminiStepsTests.markupTexts(jobDir + "/markup.txt").joined(separator: " ")
         #expect(spoken.contains("The river rises high") && spoken.hasSuffix("honey cakes."))

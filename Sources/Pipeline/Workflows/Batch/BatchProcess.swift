@@ -36,6 +36,14 @@ package struct BatchProcess: Sendable {
         package var style: String?
         /// `--segments N`: Gemini proposes about N titled sections (chapters) of a narrated text.
         package var segments: Int?
+        /// `--pictures N`: pictures spread over a narration's segments (0: none).
+        package var pictures = 0
+        /// `--max-pictures`: the most pictures a text may ask for.
+        package var maxPictures = 20
+        /// `--image-engine`: gemini or imagen.
+        package var imageEngine = "gemini"
+        /// `--image-aspect`: 16:9, 1:1, …
+        package var imageAspect = "16:9"
         /// `--retry-failed`: queue again the jobs an earlier run left dead or cancelled.
         package var retryFailed = false
 
@@ -249,7 +257,10 @@ package struct BatchProcess: Sendable {
             input = try JSON(encoding: NarrateInput(sourceKey: parts[0].sourceKey, name: parts[0].name, engine: options.engine, voice: options.voice,
                                                    maxInputChars: options.maxInputChars, segmentChars: options.segmentChars,
                                                    style: options.style, loudnessTarget: options.loudnessTarget,
-                                                   segments: options.segments))
+                                                   segments: options.segments, picturesCount: options.pictures > 0 ? options.pictures : nil,
+                                                   imageEngine: options.pictures > 0 ? options.imageEngine : nil,
+                                                   imageAspect: options.pictures > 0 ? options.imageAspect : nil,
+                                                   maxPictures: options.pictures > 0 ? options.maxPictures : nil))
         } else {
             let transcriber = transcriberName()
             input = try JSON(encoding: TranscribeInput(

@@ -38,6 +38,11 @@ struct ProcessCommand: AsyncParsableCommand {
     var style: String?
     @Option(help: "Narration: Gemini splits the text into about N titled sections, each a chapter (needs GEMINI_API_KEY).")
     var segments: Int?
+    @Option(help: "Narration: pictures spread over the segments (0: none), each drawn from a Gemini image prompt in the style (needs GEMINI_API_KEY).")
+    var pictures: Int = 0
+    @Option(help: "Most pictures a text may ask for.") var maxPictures: Int = 20
+    @Option(help: "Image model: gemini or imagen.") var imageEngine: String = "gemini"
+    @Option(help: "Pictures' aspect ratio: 16:9, 1:1, 4:3, 3:4, 9:16 (gemini also 2:3, 3:2, 4:5, 5:4, 21:9).") var imageAspect: String = "16:9"
     @Option(help: "Longest text accepted, in characters.") var maxInputChars: Int = 500_000
     @Option(help: "Target narration segment size in characters (capped by the engine's limit).") var segmentChars: Int?
     @Option(help: "Integrated loudness of narrated audio in LUFS (EBU R128).") var loudnessTarget: Double = -18
@@ -63,6 +68,15 @@ struct ProcessCommand: AsyncParsableCommand {
             throw ValidationError("--style must be educational, financial or fictional")
         }
         if let segments, segments < 1 || segments > 100 { throw ValidationError("--segments must be between 1 and 100") }
+        guard maxPictures >= 0 else { throw ValidationError("--max-pictures must be 0 or more") }
+        guard pictures >= 0 else { throw ValidationError("--pictures must be 0 or more") }
+        guard pictures <= maxPictures else {
+            throw ValidationError("--pictures \(pictures) is over the limit of \(maxPictures) (raise --max-pictures to allow more)")
+        }
+        guard let kind = ImageEngineKind(rawValue: imageEngine) else { throw ValidationError("--image-engine must be gemini or imagen") }
+        guard kind.aspectRatios.contains(imageAspect) else {
+            throw ValidationError("--image-aspect \(imageAspect) is not one \(imageEngine) draws: \(kind.aspectRatios.joined(separator: ", "))")
+        }
         if let translateTo, translateTo.range(of: "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$", options: .regularExpression) == nil {
             throw ValidationError("--translate-to must be a language code such as fr or pt-BR")
         }
@@ -103,6 +117,10 @@ struct ProcessCommand: AsyncParsableCommand {
         options.translateTo = translateTo
         options.style = style
         options.segments = segments
+        options.pictures = pictures
+        options.maxPictures = maxPictures
+        options.imageEngine = imageEngine
+        options.imageAspect = imageAspect
         options.retryFailed = retryFailed
         let batch = BatchProcess(options: options, services: services)
         // SIGINT and SIGTERM stop it as they stop `runner worker`: no new job is started, running
