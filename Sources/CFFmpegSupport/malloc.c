@@ -1,5 +1,6 @@
 #include "CFFmpegSupport.h"
 #include <malloc.h>
+#include <sys/mman.h>
 
 void cffmpeg_limit_malloc_arenas(int count) {
 #ifdef M_ARENA_MAX
@@ -10,4 +11,12 @@ void cffmpeg_limit_malloc_arenas(int count) {
 void cffmpeg_limit_malloc_retention(int bytes) {
     mallopt(M_TRIM_THRESHOLD, bytes);
     mallopt(M_MMAP_THRESHOLD, bytes);
+}
+
+int cffmpeg_page_out(void *address, size_t length) {
+#ifdef MADV_PAGEOUT
+    return madvise(address, length, MADV_PAGEOUT);
+#else
+    return -1;
+#endif
 }

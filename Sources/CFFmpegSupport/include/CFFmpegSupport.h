@@ -21,5 +21,7 @@ void cffmpeg_limit_malloc_arenas(int count);
 /// (mallopt(M_TRIM_THRESHOLD / M_MMAP_THRESHOLD)), instead of glibc's adaptive thresholds that
 /// keep up to 32 MiB per arena.
 void cffmpeg_limit_malloc_retention(int bytes);
+/// Asks the kernel to reclaim the pages of a range (madvise(MADV_PAGEOUT)); -1 where unsupported.
+int cffmpeg_page_out(void *address, size_t length);
 
 #endif

@@ -28,6 +28,7 @@ struct ChunkCommand: AsyncParsableCommand {
         ProcessTuning.limitMallocArenas(1)
         let logger = global.makeLogger("runner.chunk")
         let discovered = InputDiscovery.discover(inputs, excluding: outputDirectory)
+        ProcessTuning.releaseStartupPages()
         for skipped in discovered.skipped where !json {
             printError("skipped: \(skipped.path): \(skipped.reason)")
         }
