@@ -92,17 +92,30 @@ final class RunningJobs: Sendable {
         }
         if stopNow { task.cancel() }
     }
-    func remove(_ id: UUID) { entries.withLock { _ = $0.removeValue(forKey: id) } }
+    /// Removes `lease`'s entry, not a later attempt's: a job that failed and was claimed again at
+    /// once is already back under a new lease when the first attempt's task gets here.
+    func remove(_ lease: Lease) {
+        entries.withLock { entries in
+            if entries[lease.jobID]?.lease.token == lease.token { entries[lease.jobID] = nil }
+        }
+    }
     func contains(_ id: UUID) -> Bool { entries.withLock { $0[id] != nil } }
     func reason(_ id: UUID) -> StopReason? { entries.withLock { $0[id]?.reason } }
 
-    func stop(_ id: UUID, reason: StopReason) {
+    /// Whether `lease` (this very attempt, by its token) is running here.
+    func holds(_ lease: Lease) -> Bool { entries.withLock { $0[lease.jobID]?.lease.token == lease.token } }
+
+    /// Stops `lease`'s attempt only: a heartbeat that sent the lease of an attempt that has just
+    /// failed finds it "lost" while the job's next attempt already runs here under a new lease.
+    func stop(_ lease: Lease, reason: StopReason) {
         let task = entries.withLock { entries -> Task<Void, Never>? in
-            entries[id]?.reason = reason
-            return entries[id]?.task
+            guard entries[lease.jobID]?.lease.token == lease.token else { return nil }
+            entries[lease.jobID]?.reason = reason
+            return entries[lease.jobID]?.task
         }
         task?.cancel()
     }
+
 
     /// Stops every job. - Returns: their tasks, to await.
     func stopAll(reason: StopReason) -> [Task<Void, Never>] {

@@ -114,7 +114,7 @@ public final class Worker: Service, Sendable {
         running.add(job.lease)
         let task = Task {
             await self.runJob(job)
-            self.running.remove(job.lease.jobID)
+            self.running.remove(job.lease)
             self.wake.signal()
         }
         running.attach(task, to: job.lease.jobID)
@@ -167,9 +167,11 @@ public final class Worker: Service, Sendable {
                 // The store reports a lease lost only when another party took the job (rescuer,
                 // cancel, a new claim), never for a job this worker finished meanwhile; a job no
                 // longer running here has nothing left to stop.
-                for lost in try await store.heartbeat(leases) where running.contains(lost.jobID) {
+                // Compared by token: the lease sent may be of an attempt that failed meanwhile and
+                // whose job this worker already runs again under a new lease (that one is not lost).
+                for lost in try await store.heartbeat(leases) where running.holds(lost) {
                     logger.warning("lost job", metadata: ["job.id": "\(lost.jobID.uuidString.lowercased())"])
-                    running.stop(lost.jobID, reason: .leaseLost)
+                    running.stop(lost, reason: .leaseLost)
                 }
             } catch {
                 stopIfUnwritable(error)
