@@ -15,7 +15,9 @@ void cffmpeg_limit_malloc_retention(int bytes) {
 
 int cffmpeg_page_out(void *address, size_t length) {
 #ifdef MADV_PAGEOUT
-    return madvise(address, length, MADV_PAGEOUT);
+    if (madvise(address, length, MADV_PAGEOUT) != 0) return -1;
+    /* Pages faulted back in later come one by one, without read-ahead around them. */
+    return madvise(address, length, MADV_RANDOM);
 #else
     return -1;
 #endif
