@@ -55,8 +55,6 @@ package enum JSONText {
                     case UInt8(ascii: "d"), UInt8(ascii: "f"): self = .double(number.doubleValue)
                     default: self = .int(number.int64Value)
                     }
-                } else if case Optional<Any>.none = value as Any? {
-                    self = .null
                 } else {
                     throw Unencodable(description: "JSON cannot hold a \(type(of: value))")
                 }
